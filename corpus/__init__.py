@@ -1,0 +1,1 @@
+"""Stage 1 of the pipeline: policy documents parsed into cited passages."""

@@ -1,0 +1,287 @@
+"""One document's text → heading tree → cited passages.
+
+Reading order: the header block (发文机关 … date) becomes one passage; then every line is
+placed under the current heading path. A numbered item collects its body and trailing
+责任单位 / 时间节点 lines until the next heading, then becomes one clause (split at sentence
+boundaries when long). Tables become one passage per row, footnotes definition passages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from corpus.fields import extract_fields
+from corpus.headings import heading_label, heading_level
+from corpus.lines import FOOTNOTE, Line, LineKind, clean_lines, reflow
+from corpus.mapped_text import LineIndex, MappedText
+from corpus.metadata import compact
+from corpus.models import Document, Passage, PassageKind, Section, SourceSpan
+from corpus.splitting import split_passage_text
+from corpus.tables import Header, parse_table, row_text
+
+DEFAULT_MAX_CHARS = 500
+ANNEX_ENTRY = re.compile(r"^(?:附件\s*[：:]\s*)?(?:(\d{1,2})\s*[.．、]\s*)?([^|.…。]+?)\s*(?:[.…]{2,}.*)?$")
+NUMBERED_TITLE = re.compile(r"^\|?\s*\d{1,2}\s*[.．、]")
+ISSUED_LINE = re.compile(r"印发\s*$")
+
+
+@dataclass
+class ParsedDocument:
+    document: Document
+    passages: list[Passage]
+    outline: Section
+    coverage: float  # share of the source's non-whitespace characters that land in a passage
+
+
+@dataclass
+class _Frame:
+    level: int
+    label: str
+    section: Section
+    heading: Line | None = None
+
+
+def _title_only(line: Line) -> bool:
+    text = line.text.text
+    return len(text) <= 50 and not re.search(r"[。；;]", text.rstrip("。"))
+
+
+def _entry_title(line: Line) -> str | None:
+    entry = ANNEX_ENTRY.match(line.text.text.strip("|- "))
+    return compact(entry.group(2)) if entry and entry.group(2) else None
+
+
+def mark_annex_titles(lines: list[Line]) -> list[str]:
+    """Read the annex list (`附件：1. …`, or a table of contents) and mark where each annex begins.
+
+    Some annexes start with `附件 N`, others only with their title, so titles are the anchor.
+    Marked lines are never merged by the page-break reflow.
+    """
+    titles: list[str] = []
+    listed: set[int] = set()
+    for i, line in enumerate(lines):
+        if line.kind is not LineKind.ANNEX_LIST:
+            continue
+        j = i + 1
+        while j < len(lines) and NUMBERED_TITLE.match(lines[j].text.text) and (
+                lines[j].kind is LineKind.TABLE or _title_only(lines[j])):
+            j += 1
+        for entry in lines[i:j]:
+            if (title := _entry_title(entry)) and title not in titles:
+                titles.append(title)
+        listed.update(range(i, j))
+    for i, line in enumerate(lines):
+        if i not in listed and line.kind is LineKind.BODY and compact(line.text.text) in titles:
+            line.kind = LineKind.ANNEX_TITLE
+    return titles
+
+
+def _header_end(lines: list[Line], plan_title: str) -> int:
+    """Index of the first line of the plan itself."""
+    title = compact(plan_title)
+    for i, line in enumerate(lines[1:], start=1):
+        text = compact(line.text.text)
+        if line.kind in (LineKind.ANNEX_MARK, LineKind.ANNEX_TITLE) or (len(text) >= 8 and title.startswith(text)):
+            return i
+        if line.kind is LineKind.HEADING and heading_level(line.text.text) == 2:
+            return i
+    return len(lines)
+
+
+def _is_list_item(line: Line, pending: list[Line]) -> bool:
+    """`（一）总建筑面积不大于 10000 平方米；` after `…条件的项目：` is an enumeration, not a section."""
+    text = line.text.text
+    return bool(pending) and pending[-1].text.text[-1] in "：:" and text[-1] in "；;。" and len(text) < 80
+
+
+class _DocumentParser:
+    def __init__(self, document: Document, source: str, max_chars: int) -> None:
+        self.document = document
+        self.source = source
+        self.max_chars = max_chars
+        self.passages: list[Passage] = []
+        self.covered = bytearray(len(source))
+        self.line_index = LineIndex(source)
+        self.root = _Frame(0, document.title, Section(document.title, 0, 1))
+        self.stack: list[_Frame] = [self.root]
+        self.pending: list[Line] = []
+        self.table_header: Header | None = None
+        self.annex_titles: list[str] = []
+        self.annex_number = 0
+
+    # -- emitting passages -------------------------------------------------------------
+    def cover(self, text: MappedText) -> None:
+        for offset in text.offsets:
+            self.covered[offset] = 1
+
+    def add(self, kind: PassageKind, text: str, cited: MappedText,
+            responsible: tuple[str, ...] = (), deadline: str | None = None, term: str | None = None) -> None:
+        start, end = cited.span
+        passage = Passage(
+            passage_id=f"{self.document.doc_id}#{start}",
+            doc_id=self.document.doc_id,
+            kind=kind,
+            text=text,
+            section_path=tuple(frame.label for frame in self.stack),
+            source=SourceSpan(self.document.file, self.line_index.line_of(start),
+                              self.line_index.line_of(end - 1), start, end),
+            responsible=responsible,
+            deadline=deadline,
+            term=term,
+        )
+        self.passages.append(passage)
+        self.stack[-1].section.passage_ids.append(passage.passage_id)
+        self.cover(cited)
+        for frame in self.stack:
+            if frame.heading is not None:
+                self.cover(frame.heading.text)
+
+    def add_block(self, kind: PassageKind, lines: list[Line]) -> None:
+        """A clause or paragraph group, split when long; every part keeps the clause's fields."""
+        text = MappedText.join([line.text for line in lines], sep="\n")
+        fields = extract_fields(text.text)
+        for part in split_passage_text(text, self.max_chars):
+            self.add(kind, part.text, part, fields.responsible, fields.deadline)
+
+    def flush(self) -> None:
+        """Emit the lines gathered under the current heading."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        numbered = self.stack[-1].level >= 2 and pending[0] is self.stack[-1].heading
+        if not numbered:
+            self.add_block(PassageKind.TEXT, pending)
+        elif len(pending) > 1 or not _title_only(pending[0]):
+            self.add_block(PassageKind.CLAUSE, pending)
+        # a bare heading with nothing under it yet lives on in its children's section paths
+
+    def open_section(self, level: int, label: str, heading: Line) -> None:
+        self.flush()
+        while self.stack[-1].level >= level:
+            self.stack.pop()
+        section = Section(label, level, heading.number)
+        self.stack[-1].section.children.append(section)
+        self.stack.append(_Frame(level, label, section, heading))
+
+    # -- reading lines -----------------------------------------------------------------
+    def parse(self) -> ParsedDocument:
+        cleaned = clean_lines(self.source)
+        self.annex_titles = mark_annex_titles(cleaned.lines)
+        lines = reflow(cleaned.lines)
+        body_start = _header_end(lines, self.document.title)
+        self.read_header(lines[:body_start])
+        i = body_start
+        while i < len(lines):
+            i = self.read_line(lines, i)
+        self.flush()
+        coverage = _coverage(self.source, self.covered, cleaned.dropped)
+        return ParsedDocument(self.document, self.passages, self.root.section, coverage)
+
+    def read_header(self, header: list[Line]) -> None:
+        list_at = next((i for i, line in enumerate(header) if line.kind is LineKind.ANNEX_LIST), len(header))
+        if header[:list_at]:
+            self.add_block(PassageKind.HEADER, header[:list_at])
+        if header[list_at:]:
+            self.add_block(PassageKind.TEXT, header[list_at:])
+
+    def read_line(self, lines: list[Line], i: int) -> int:
+        """Place line i; returns the index of the next unread line."""
+        line = lines[i]
+        text = line.text.text
+        match line.kind:
+            case LineKind.ANNEX_MARK:
+                number = int(n) if (n := re.match(r"^附件\s*(\d*)", text).group(1)) else self.annex_number + 1
+                has_title = i + 1 < len(lines) and lines[i + 1].kind in (LineKind.ANNEX_TITLE, LineKind.BODY) \
+                    and _title_only(lines[i + 1])
+                heading = _merge(line, lines[i + 1]) if has_title else line
+                title = compact(lines[i + 1].text.text) if has_title else self._listed_title(number)
+                self.open_annex(number, title, heading)
+                return i + 2 if has_title else i + 1
+            case LineKind.ANNEX_TITLE:
+                self.open_annex(self.annex_titles.index(compact(text)) + 1, compact(text), line)
+            case LineKind.ANNEX_LIST:
+                self.flush()
+                j = i + 1
+                while j < len(lines) and NUMBERED_TITLE.match(lines[j].text.text) and _title_only(lines[j]):
+                    j += 1
+                self.add_block(PassageKind.TEXT, lines[i:j])
+                return j
+            case LineKind.HEADING if not _is_list_item(line, self.pending):
+                self.open_section(heading_level(text) or 5, heading_label(text), line)
+                self.pending = [line]
+            case LineKind.TABLE:
+                return self.read_table(lines, i)
+            case LineKind.FOOTNOTE:
+                # A footnote sits at a page foot, often inside a clause: emit it without closing the clause.
+                term = FOOTNOTE.match(text)
+                self.add(PassageKind.DEFINITION, text, line.text, term=term.group(1) if term else None)
+            case LineKind.NOTE:
+                self.flush()
+                self.add_block(PassageKind.DEFINITION if "是指" in text else PassageKind.TEXT, [line])
+            case LineKind.RAW:
+                self.flush()
+                self.add_block(PassageKind.TEXT, [line])
+            case _ if ISSUED_LINE.search(text):
+                self.flush()
+                self.add_block(PassageKind.TEXT, [line])
+            case _:
+                self.pending.append(line)
+        return i + 1
+
+    def _listed_title(self, number: int) -> str:
+        return self.annex_titles[number - 1] if 0 < number <= len(self.annex_titles) else ""
+
+    def open_annex(self, number: int, title: str, heading: Line) -> None:
+        if self.stack[-1:] and self.annex_number == number and len(self.stack) > 1 and not self.pending \
+                and self.stack[-1].level == 1:
+            self.cover(heading.text)  # the title line right after its `附件 N` mark
+            return
+        self.annex_number = number
+        self.open_section(1, f"附件{number} {title}".strip(), heading)
+        self.table_header = None
+
+    def read_table(self, lines: list[Line], i: int) -> int:
+        j = i
+        while j < len(lines) and lines[j].kind is LineKind.TABLE:
+            j += 1
+        caption_lines = _take_caption(self.pending)
+        self.flush()
+        caption = MappedText.join([c.text for c in caption_lines], sep=" ") if caption_lines else None
+        self.table_header, rows = parse_table(lines[i:j], self.table_header)
+        for row in rows:
+            self.add(PassageKind.TABLE_ROW, row_text(row, caption), row.line.text)
+            for header_line in row.header_lines:
+                self.cover(header_line.text)
+            if caption:
+                self.cover(caption)
+        return j
+
+
+def parse_document(document: Document, source: str, max_chars: int = DEFAULT_MAX_CHARS) -> ParsedDocument:
+    return _DocumentParser(document, source, max_chars).parse()
+
+
+def _merge(first: Line, second: Line) -> Line:
+    return Line(first.number, second.kind, MappedText.join([first.text, second.text], sep="\n"))
+
+
+def _take_caption(pending: list[Line]) -> list[Line]:
+    """Up to two short lines right before a table (`表 1：…对比表`, `单位：工作日`)."""
+    caption: list[Line] = []
+    while pending and len(caption) < 2 and _title_only(pending[-1]) and pending[-1].kind is LineKind.BODY:
+        caption.insert(0, pending.pop())
+    return caption
+
+
+def _coverage(source: str, covered: bytearray, dropped: list[tuple[int, int]]) -> float:
+    excluded = bytearray(len(source))
+    for start, end in dropped:
+        excluded[start:end] = b"\x01" * (end - start)
+    total = hit = 0
+    for offset, char in enumerate(source):
+        if char.isspace() or excluded[offset]:
+            continue
+        total += 1
+        hit += covered[offset]
+    return hit / total if total else 1.0

@@ -1,0 +1,52 @@
+"""Human-readable views of the parsed corpus: statistics and a document's outline."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+
+from corpus.documents import Corpus
+from corpus.models import PassageKind, Section
+from corpus.parser import ParsedDocument
+
+
+def corpus_stats(corpus: Corpus) -> str:
+    kinds = list(PassageKind)
+    rows = [["document", "region", "year", *map(str, kinds), "total", "mean", "max", "coverage"]]
+    for parsed in corpus.parsed.values():
+        doc = parsed.document
+        counts = Counter(p.kind for p in parsed.passages)
+        lengths = [len(p.text) for p in parsed.passages]
+        rows.append([doc.doc_id[:3], doc.region, str(doc.year), *(str(counts[k]) for k in kinds),
+                     str(len(lengths)), f"{statistics.mean(lengths):.0f}", str(max(lengths)),
+                     f"{parsed.coverage:.2%}"])
+    lengths = [len(p.text) for p in corpus.passages]
+    totals = Counter(p.kind for p in corpus.passages)
+    rows.append(["all", "", "", *(str(totals[k]) for k in kinds), str(len(lengths)),
+                 f"{statistics.mean(lengths):.0f}", str(max(lengths)), ""])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows)
+    q = statistics.quantiles(lengths, n=20)
+    return f"{table}\n\npassage length (chars): min {min(lengths)}, p50 {statistics.median(lengths):.0f}, " \
+           f"p95 {q[-1]:.0f}, max {max(lengths)}"
+
+
+def document_outline(parsed: ParsedDocument, with_passages: bool = False) -> str:
+    by_id = {p.passage_id: p for p in parsed.passages}
+    lines: list[str] = []
+
+    def walk(section: Section, depth: int) -> None:
+        lines.append(f"{'  ' * depth}{section.title}  [L{section.line}, {len(section.passage_ids)} passages]")
+        if with_passages:
+            for pid in section.passage_ids:
+                p = by_id[pid]
+                extra = "".join([f" 责任:{'、'.join(p.responsible)}" if p.responsible else "",
+                                 f" 时限:{p.deadline}" if p.deadline else ""])
+                text = p.text.replace("\n", " ⏎ ")
+                lines.append(f"{'  ' * (depth + 1)}- {p.kind} L{p.source.line_start}-{p.source.line_end} "
+                             f"({len(p.text)}){extra}: {text[:80]}")
+        for child in section.children:
+            walk(child, depth + 1)
+
+    walk(parsed.outline, 0)
+    return "\n".join(lines)

@@ -1,0 +1,47 @@
+"""Long clauses split at sentence boundaries into passages of bounded length."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from corpus.mapped_text import MappedText
+
+SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」）)]*|\n|$)")
+PHRASE = re.compile(r"[^，,、]*(?:[，,、]|$)")
+
+
+def _pieces(text: MappedText, pattern: re.Pattern[str]) -> list[MappedText]:
+    return [text[m.start() : m.end()] for m in pattern.finditer(text.text) if m.end() > m.start()]
+
+
+def _sentences(text: MappedText, max_chars: int) -> list[MappedText]:
+    """Sentences, with any sentence over `max_chars` cut at commas, then hard."""
+    out: list[MappedText] = []
+    for sentence in _pieces(text, SENTENCE):
+        if len(sentence) <= max_chars:
+            out.append(sentence)
+            continue
+        for phrase in _pieces(sentence, PHRASE):
+            out += [phrase[i : i + max_chars] for i in range(0, len(phrase), max_chars)]
+    return out
+
+
+def split_passage_text(text: MappedText, max_chars: int) -> list[MappedText]:
+    """Parts of near-equal length, each at most `max_chars`, cut only between sentences."""
+    if len(text) <= max_chars:
+        return [text]
+    target = len(text) / math.ceil(len(text) / max_chars)
+    parts: list[list[MappedText]] = [[]]
+    size = 0
+    for sentence in _sentences(text, max_chars):
+        if parts[-1] and (size + len(sentence) > max_chars or size >= target):
+            parts.append([])
+            size = 0
+        parts[-1].append(sentence)
+        size += len(sentence)
+    # A short tail (often the 责任单位 line) belongs with the part before it when it fits.
+    if len(parts) > 1 and size < max_chars // 4 and sum(map(len, parts[-2])) + size <= max_chars:
+        parts[-2] += parts.pop()
+    joined = (MappedText.join(part).strip() for part in parts)
+    return [part for part in joined if len(part)]
