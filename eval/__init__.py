@@ -1,0 +1,1 @@
+"""Measuring the pipeline: gold questions, the relevance rule and the evaluation runner."""

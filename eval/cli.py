@@ -1,0 +1,41 @@
+"""`policy-qa eval`: gold set in, table and files out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from eval.gold import GOLD_PATH, GoldFormatError, load_gold
+from eval.report import kind_table, metrics_table, misses, write_outputs
+from eval.runner import build_qrels, run_mode
+from index.retriever import Mode
+from qa.config import Settings
+from qa.service import QAService
+
+
+def run_evaluation(gold_path: Path | None, modes: list[str], top_k: int, out: Path) -> None:
+    gold_path = gold_path or GOLD_PATH
+    try:
+        questions = load_gold(gold_path)
+        chosen = [Mode(m) for m in modes]
+    except (GoldFormatError, OSError) as error:
+        raise typer.BadParameter(str(error)) from None
+    except ValueError:
+        raise typer.BadParameter(f"modes must be among {', '.join(m.value for m in Mode)}; got {modes}") from None
+    service = QAService.load(Settings())
+    retriever = service.retriever
+    qrels = build_qrels(questions, retriever.passages)
+    reports = []
+    for mode in chosen:
+        retriever.encoder.clear_query_cache()  # each mode pays for its own query embeddings
+        search = lambda q, m=mode: retriever.search(q, mode=m, top_k=top_k)  # noqa: E731
+        reports.append(run_mode(mode.value, search, questions, qrels,
+                                lambda r: service.composer.should_abstain(r.query, r), top_k=top_k))
+    typer.echo(f"gold: {gold_path} ({len(questions)} questions)\n")
+    typer.echo(metrics_table(reports))
+    for report in reports:
+        typer.echo(f"\nby kind, {report.name}:\n{kind_table(report)}")
+    typer.echo(f"\nmissed at 5 ({reports[-1].name}):\n{misses(reports[-1])}")
+    written = write_outputs(reports, qrels, out, gold_path)
+    typer.echo("\nwrote " + ", ".join(str(p) for p in written))

@@ -1,0 +1,1 @@
+"""Retrieval index building blocks for policy-qa."""

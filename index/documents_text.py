@@ -1,0 +1,20 @@
+"""What each retrieval channel reads of a passage: its text in the context of its document."""
+
+from __future__ import annotations
+
+from corpus.models import Document, Passage
+
+
+def context_line(passage: Passage, document: Document) -> str:
+    """`焦作市 2019 焦作市2019年优化营商环境工作要点 › 四、… › （二十八）…`"""
+    path = " › ".join(passage.section_path[1:])
+    return f"{document.region} {document.year} {document.title}" + (f" › {path}" if path else "")
+
+
+def lexical_text(passage: Passage, document: Document) -> str:
+    """BM25 reads the text once and the context once: headings name the topic a clause answers."""
+    return f"{context_line(passage, document)}\n{passage.text}"
+
+
+def dense_text(passage: Passage, document: Document) -> str:
+    return f"{context_line(passage, document)}\n{passage.text}"

@@ -1,0 +1,204 @@
+"""The retrieval API that qa and eval use: BM25, dense or hybrid search over the stored index."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from corpus.documents import Corpus, load_corpus
+from corpus.models import Document, Passage
+from corpus.parser import DEFAULT_MAX_CHARS
+from index.dense import Encoder, EncoderConfig
+from index.fusion import FusionMethod, ranks_of, rrf, weighted
+from index.lexical import BM25Params, LexicalIndex
+from index.scope import NamedScope, ScopeMode, SearchFilters, filter_mask, named_scope, validate_filters
+from index.store import IndexMismatch, StoredIndex, build_index, check_compatible, corpus_fingerprint, load_index
+from index.tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
+
+
+class Mode(StrEnum):
+    BM25 = "bm25"
+    DENSE = "dense"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True)
+class RetrieverConfig:
+    index_dir: Path
+    encoder: EncoderConfig
+    bm25: BM25Params = BM25Params()
+    fusion: FusionMethod = FusionMethod.RRF
+    rrf_k: int = 60
+    weights: tuple[float, float] = (1.0, 1.0)  # (bm25, dense)
+    candidates: int = 100  # per channel, before fusion
+    scope: ScopeMode = ScopeMode.BOOST
+    scope_boost: float = 1.5
+    # Every document whose best passage scores ≥ this share of the top score gets a place in the
+    # top k, so a question answered differently per city shows every city (0 disables).
+    diversity_floor: float = 0.5
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    def build_settings(self) -> dict:
+        """Settings that shape the stored index (recorded in its manifest)."""
+        return {"max_chars": self.max_chars, "model": self.encoder.model,
+                "query_prompt": self.encoder.query_prompt, "passage_prompt": self.encoder.passage_prompt}
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    passage: Passage
+    document: Document
+    score: float  # what the ranking used: fused in hybrid mode, the channel's own score otherwise
+    bm25: float | None
+    dense: float | None
+    bm25_rank: int | None
+    dense_rank: int | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    mode: Mode
+    hits: list[Hit]
+    filters: SearchFilters
+    named: NamedScope
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    def __init__(self, stored: StoredIndex, encoder: Encoder, tokenizer: Tokenizer, config: RetrieverConfig) -> None:
+        self.stored = stored
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        self.config = config
+        self.lexical = LexicalIndex(stored.tokens, config.bm25)
+        self.doc_index = np.array([p.doc_id for p in stored.passages])
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.stored.documents
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self.stored.passages
+
+    @classmethod
+    def open(cls, config: RetrieverConfig, corpus: Corpus | None = None, rebuild: bool = False,
+             progress: bool = False) -> Retriever:
+        """Load the index, building it first when missing, stale, or `rebuild` is asked."""
+        corpus = corpus or load_corpus(max_chars=config.max_chars)
+        encoder, tokenizer = Encoder(config.encoder), Tokenizer()
+        reason = "a rebuild was asked for"
+        if not rebuild:
+            try:
+                stored = load_index(config.index_dir)
+                check_compatible(stored.manifest, corpus_fingerprint(corpus), encoder.model_id)
+                return cls(stored, encoder, tokenizer, config)
+            except (FileNotFoundError, IndexMismatch) as error:
+                reason = str(error)
+        log.warning("building the index at %s: %s", config.index_dir, reason)
+        build_index(corpus, config.index_dir, encoder, tokenizer, config.build_settings(), progress=progress)
+        return cls(load_index(config.index_dir), encoder, tokenizer, config)
+
+    def search(self, query: str, *, mode: Mode = Mode.HYBRID, top_k: int = 10,
+               filters: SearchFilters = SearchFilters()) -> SearchResult:
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+        validate_filters(filters, self.documents)
+        allowed = filter_mask(filters, self.passages, self.documents)
+        named = named_scope(query, self.documents) if self.config.scope is not ScopeMode.OFF else NamedScope()
+        if self.config.scope is ScopeMode.FILTER and named.doc_ids:
+            in_named = np.isin(self.doc_index, list(named.doc_ids))
+            narrowed = in_named if allowed is None else allowed & in_named
+            allowed = narrowed if narrowed.any() else allowed  # never let a guess empty the search
+
+        bm25_scores: dict[int, float] = {}
+        dense_scores: dict[int, float] = {}
+        if mode in (Mode.BM25, Mode.HYBRID):
+            start = time.perf_counter()
+            tokens = self.tokenizer.tokenize(query)
+            timings["tokenize"] = _ms(start)
+            start = time.perf_counter()
+            scores = self.lexical.scores(tokens, allowed)
+            top = np.argsort(-scores, kind="stable")[: self.config.candidates]
+            bm25_scores = {int(i): float(scores[i]) for i in top if scores[i] > 0}
+            timings["bm25"] = _ms(start)
+        if mode in (Mode.DENSE, Mode.HYBRID):
+            start = time.perf_counter()
+            vector = self.encoder.embed_query(query)
+            timings["embed"] = _ms(start)
+            start = time.perf_counter()
+            scores, ids = self.stored.dense.search(vector, self.config.candidates, allowed)
+            dense_scores = {int(i): float(s) for i, s in zip(ids, scores)}
+            timings["faiss"] = _ms(start)
+
+        start = time.perf_counter()
+        bm25_ranks = _ranks(bm25_scores)
+        dense_ranks = _ranks(dense_scores)
+        if mode is Mode.BM25:
+            fused = dict(bm25_scores)
+        elif mode is Mode.DENSE:
+            fused = dict(dense_scores)
+        elif self.config.fusion is FusionMethod.RRF:
+            fused = rrf([bm25_ranks, dense_ranks], list(self.config.weights), self.config.rrf_k)
+        else:
+            fused = weighted([bm25_scores, dense_scores], list(self.config.weights))
+        if self.config.scope is ScopeMode.BOOST and named.doc_ids:
+            for pid in fused:
+                if self.passages[pid].doc_id in named.doc_ids:
+                    fused[pid] *= self.config.scope_boost
+        order = sorted(fused, key=lambda pid: (-fused[pid], pid))
+        order = self._diversify(order, fused, top_k, named)
+        hits = [
+            Hit(rank, self.passages[pid], self.documents[self.passages[pid].doc_id], fused[pid],
+                bm25_scores.get(pid), dense_scores.get(pid), bm25_ranks.get(pid), dense_ranks.get(pid))
+            for rank, pid in enumerate(order, start=1)
+        ]
+        timings["fuse"] = _ms(start)
+        timings["total"] = _ms(clock)
+        return SearchResult(query, mode, hits, filters, named, timings)
+
+
+    def _diversify(self, order: list[int], fused: dict[int, float], top_k: int, named: NamedScope) -> list[int]:
+        """Top k, with each document's best passage swapped in at the bottom when it scores close enough."""
+        top = order[:top_k]
+        floor = self.config.diversity_floor
+        if floor <= 0 or not top or len(named.doc_ids) == 1:  # one named document: the user chose it
+            return top
+        shown = {self.passages[pid].doc_id for pid in top}
+        best_elsewhere = {}
+        for pid in order[top_k:]:
+            doc_id = self.passages[pid].doc_id
+            if doc_id not in shown and doc_id not in best_elsewhere and fused[pid] >= floor * fused[top[0]]:
+                best_elsewhere[doc_id] = pid
+        for pid in best_elsewhere.values():
+            counts = Counter(self.passages[p].doc_id for p in top)
+            # replace the lowest-ranked passage of a document that is shown more than once
+            victim = next((p for p in reversed(top) if counts[self.passages[p].doc_id] > 1), None)
+            if victim is None:
+                break
+            top.remove(victim)
+            top.append(pid)
+        return top
+
+
+def _ranks(scores: dict[int, float]) -> dict[int, int]:
+    ids = np.array(list(scores), dtype=np.int64)
+    if len(ids) == 0:
+        return {}
+    dense_scores = np.zeros(int(ids.max()) + 1)
+    dense_scores[ids] = list(scores.values())
+    return ranks_of(dense_scores, ids)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)

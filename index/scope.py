@@ -1,0 +1,105 @@
+"""Which documents a search may use: explicit filters, and places or years named in the question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from corpus.models import Document, Passage, PassageKind
+
+YEAR = re.compile(r"(?<!\d)(20[12]\d)(?!\d)")
+
+
+class ScopeMode(StrEnum):
+    """What to do with a place or year named in the question."""
+
+    OFF = "off"
+    BOOST = "boost"  # rank passages of the named documents higher
+    FILTER = "filter"  # search only the named documents
+
+
+class FilterError(ValueError):
+    """A filter value that matches no document: said out loud instead of returning nothing."""
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    city: tuple[str, ...] = ()  # matches a document's city or county (`焦作市` includes 修武县)
+    year: tuple[int, ...] = ()
+    doc_id: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.city or self.year or self.doc_id or self.kind)
+
+
+@dataclass(frozen=True)
+class NamedScope:
+    """Places and years the question names, and the documents they point to."""
+
+    regions: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    doc_ids: frozenset[str] = field(default_factory=frozenset)
+
+
+def _aliases(name: str) -> list[str]:
+    short = re.sub(r"(市|县|区)$", "", name)
+    return [name, short] if len(short) >= 2 else [name]
+
+
+def _city_matches(document: Document, value: str) -> bool:
+    return any(value in _aliases(place) for place in (document.city, document.county) if place)
+
+
+def validate_filters(filters: SearchFilters, documents: dict[str, Document]) -> None:
+    docs = documents.values()
+    problems = []
+    for city in filters.city:
+        if not any(_city_matches(d, city) for d in docs):
+            problems.append(f"unknown city {city!r} (known: {', '.join(sorted({d.region for d in docs}))})")
+    for year in filters.year:
+        if not any(d.year == year for d in docs):
+            problems.append(f"no document from year {year} (known: {', '.join(str(y) for y in sorted({d.year for d in docs}))})")
+    for doc_id in filters.doc_id:
+        if doc_id not in documents:
+            problems.append(f"unknown doc_id {doc_id!r}")
+    for kind in filters.kind:
+        if kind not in {k.value for k in PassageKind}:
+            problems.append(f"unknown passage kind {kind!r} (known: {', '.join(k.value for k in PassageKind)})")
+    if problems:
+        raise FilterError("; ".join(problems))
+
+
+def filter_mask(filters: SearchFilters, passages: list[Passage], documents: dict[str, Document]) -> np.ndarray | None:
+    """Boolean mask of the passages the filters allow (None: all). Values must be validated first."""
+    if not filters:
+        return None
+    allowed_docs = {
+        doc_id for doc_id, d in documents.items()
+        if (not filters.city or any(_city_matches(d, c) for c in filters.city))
+        and (not filters.year or d.year in filters.year)
+        and (not filters.doc_id or doc_id in filters.doc_id)
+    }
+    kinds = set(filters.kind)
+    return np.array([p.doc_id in allowed_docs and (not kinds or p.kind in kinds) for p in passages], dtype=bool)
+
+
+def named_scope(question: str, documents: dict[str, Document]) -> NamedScope:
+    """`修武 2021 …` → the 修武县 2021 plan. A place alone or a year alone is enough."""
+    regions = []
+    for d in documents.values():
+        if any(alias in question for alias in _aliases(d.region)) and d.region not in regions:
+            regions.append(d.region)
+    years = sorted({int(y) for y in YEAR.findall(question)} & {d.year for d in documents.values()})
+    if not regions and not years:
+        return NamedScope()
+    doc_ids = frozenset(
+        doc_id for doc_id, d in documents.items()
+        if (not regions or d.region in regions) and (not years or d.year in years)
+    )
+    if not doc_ids:  # place and year disagree (`焦作 2022`): trust each on its own
+        doc_ids = frozenset(doc_id for doc_id, d in documents.items() if d.region in regions or d.year in years)
+    return NamedScope(tuple(regions), tuple(years), doc_ids)

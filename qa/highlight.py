@@ -1,0 +1,33 @@
+"""Spans worth highlighting in an answer: figures with units, dates and deadlines, responsible units."""
+
+from __future__ import annotations
+
+import re
+
+UNIT = (r"(?:个)?(?:工作日|自然日|小时|分钟|个月|周|天|日)|%|‰|(?:万|亿)?元|万人|万户|项|件|次|家|个|"
+        r"公里|千米|千伏|伏|千瓦|平方米|亩|年|倍|户|人|所|座|条|台")
+FIGURE = re.compile(rf"(?:≤|≥|不超过|不少于|不低于|低于|少于|超过|达到|压缩至|缩短至|减少|提高到?|降低到?)?"
+                    rf"\d+(?:\.\d+)?\s*(?:{UNIT})(?:以内|以上|以下|内|左右)?")
+DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:底前|底|以前|前|起)?"
+                  r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:底前|底|前|起)")
+RESPONSIBLE = re.compile(r"(?<=责任单位[：:])[^；;）)\n]+|(?<=牵头单位[：:])[^；;）)\n]+|(?<=完成时限[：:])[^；;）)\n]+"
+                         r"|(?<=时间节点[：:])[^；;）)\n]+")
+ASKS_WHO = re.compile(r"谁|哪个单位|哪些单位|哪些部门|哪个部门|责任单位|牵头|负责")
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight_spans(text: str, question: str) -> list[tuple[int, int]]:
+    """[start, end) spans in `text`: figures and dates always; units of responsibility when asked who."""
+    spans = [m.span() for m in FIGURE.finditer(text)] + [m.span() for m in DATE.finditer(text)]
+    if ASKS_WHO.search(question):
+        spans += [m.span() for m in RESPONSIBLE.finditer(text)]
+    return merge_spans([(s, e) for s, e in spans if e > s])
