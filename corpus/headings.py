@@ -9,7 +9,7 @@ NUMERAL = "一二三四五六七八九十百"
 HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     (2, re.compile(rf"^([{NUMERAL}]+)、")),
     (3, re.compile(rf"^[（(]([{NUMERAL}]+)[）)]")),
-    (4, re.compile(r"^(\d{1,2})\s*[.．、](?!\d)")),
+    (4, re.compile(r"^(\d{1,3})\s*[.．、](?!\d)")),  # annex 1 of 004 runs to item 100
     (5, re.compile(r"^[（(](\d{1,2})[）)]")),
 ]
 TITLE_END = re.compile(r"[。；：:;]")

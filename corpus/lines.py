@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,12 +18,20 @@ CJK_SPACE = re.compile(rf"(?<=[{CJK}])[ \u3000]+|[ \u3000]+(?=[{CJK}])")
 TABLE_MARKUP = re.compile(r"^\s*\|[\s\-:|]+\|\s*$|\|")
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$")
 FIELD = re.compile(r"^[（(]?(责任单位|牵头单位|配合单位|时间节点|完成时限|完成时间)[：:]")
-# `11 “三零”：零上门是指…`, `⁴ 供电企业：是指…`, `9 临时用电: 对…`: page-foot definitions.
-FOOTNOTE = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s*[“\"「]?([^“”\"」：:，。.．、\s\d]{2,16})[”\"」]?\s*[：:]")
+# `11 “三零”：零上门是指…`, `⁴ 供电企业：是指…`, `9 临时用电: 对…`: page-foot definitions. The term may
+# carry a bracketed qualifier: `8 电能替代改造和新建项目（电能替代设备容量…高于50%的项目）：是指…`.
+FOOTNOTE = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s*[“\"「]?([^“”\"」：:，。.．、（()）\s\d]{2,16})[”\"」]?"
+                      r"(?:[（(][^（()）：:。]{1,40}[）)])?\s*[：:]")
 NOTE = re.compile(r"^\*?(注|备注)\s*[：:]")
 ANNEX_MARK = re.compile(r"^附件\s*(\d*)$")
 ANNEX_LIST = re.compile(r"^附件\s*[：:]")
 SENTENCE_END = "。！？；!?;：:"
+TITLE_MAX = 50  # a heading or title is one short line; a longer unpunctuated line is a cut sentence
+FRAGMENT_MAX = 40
+# `（二十四）…规范性文件清理` + `工作。2019年底前…`: a few characters closing the sentence above.
+CUT_REMNANT = re.compile(r"^[^，。；、,;：:\s]{1,4}[。；;]")
+# `…负责落实 10` + `(6) 千伏及以上…`: `10（6）千伏` cut by a page break, not a heading `（6）`.
+CUT_NUMBER = re.compile(r"^[（(]\d{1,2}[）)]")
 
 
 class LineKind(StrEnum):
@@ -98,28 +107,68 @@ def clean_lines(source: str) -> CleanedSource:
 
 def _is_title_like(text: str) -> bool:
     """A short line with no clause punctuation: a heading or title, never continued."""
-    return len(text) <= 50 and not re.search(r"[，。；、,;]", text)
+    return len(text) <= TITLE_MAX and not re.search(r"[，。；、,;]", text)
+
+
+def _is_fragment(text: str) -> bool:
+    """A short piece with no sentence end before its last character: the rest of a cut line."""
+    return len(text) <= FRAGMENT_MAX and not re.search(r"[。！？；!?;]", text[:-1])
+
+
+def _may_continue(previous: str, line: Line) -> bool:
+    """Can `line` be the second half of a cut line at all? Body text, or `(6)` after a cut `10`."""
+    if line.kind is LineKind.BODY:
+        return True
+    return line.kind is LineKind.HEADING and previous[-1].isdigit() and bool(CUT_NUMBER.match(line.text.text))
 
 
 def continues(previous: Line, line: Line) -> bool:
     """Does `line` continue the sentence that a page break cut at the end of `previous`?"""
     joinable_previous = (LineKind.BODY, LineKind.HEADING, LineKind.FIELD, LineKind.FOOTNOTE, LineKind.NOTE)
-    if previous.kind not in joinable_previous or line.kind is not LineKind.BODY:
-        return False
     text = previous.text.text
-    if text[-1] in SENTENCE_END or _is_title_like(text):
+    if previous.kind not in joinable_previous or not _may_continue(text, line) or text[-1] in SENTENCE_END:
         return False
-    if previous.kind is LineKind.HEADING and not re.search(r"[。；;]", text):
+    if CUT_REMNANT.match(line.text.text):
+        return True  # even after a title-like line: no paragraph opens with a sentence of a few characters
+    if _is_title_like(text):
+        return False
+    if previous.kind is LineKind.FIELD:
+        # A unit list cut mid-way, or its last few units; a whole paragraph after it is the next clause.
+        return text[-1] in "、，," or _is_fragment(line.text.text)
+    if previous.kind is LineKind.HEADING and len(text) <= TITLE_MAX and not re.search(r"[。；;]", text):
         return False  # `一、总体要求` is complete; the paragraph below it is its body
     # A closing bracket ends a trailing (责任单位：…) note, but mid-sentence elsewhere.
     return not (text[-1] in ")）" and re.search(r"责任单位|负责|牵头", text[-40:]))
 
 
+def _continued_line(merged: list[Line], line: Line, before_notes: bool) -> Line | None:
+    """The earlier line that `line` continues, if any.
+
+    Page-foot footnotes interrupt the running text: the text resumes in the first line after
+    them, and a footnote cut at one page foot resumes at the next page foot, just above the
+    next footnotes.
+    """
+    if not merged:
+        return None
+    if merged[-1].kind is LineKind.FOOTNOTE:
+        candidates = [_last(merged, lambda m: m.kind is not LineKind.FOOTNOTE), merged[-1]]
+    elif before_notes:
+        candidates = [_last(merged, lambda m: m.kind is LineKind.FOOTNOTE), merged[-1]]
+    else:
+        candidates = [merged[-1]]
+    return next((c for c in candidates if c is not None and continues(c, line)), None)
+
+
+def _last(lines: list[Line], wanted: Callable[[Line], bool]) -> Line | None:
+    return next((line for line in reversed(lines) if wanted(line)), None)
+
+
 def reflow(lines: list[Line]) -> list[Line]:
+    """Join lines cut by page breaks; a joined line keeps the place and kind of its first half."""
     merged: list[Line] = []
-    for line in lines:
-        if merged and continues(merged[-1], line):
-            previous = merged[-1]
+    for i, line in enumerate(lines):
+        before_notes = i + 1 < len(lines) and lines[i + 1].kind is LineKind.FOOTNOTE
+        if (previous := _continued_line(merged, line, before_notes)) is not None:
             previous.text = MappedText.join([previous.text, line.text])
         else:
             merged.append(line)

@@ -3,7 +3,9 @@
 Reading order: the header block (发文机关 … date) becomes one passage; then every line is
 placed under the current heading path. A numbered item collects its body and trailing
 责任单位 / 时间节点 lines until the next heading, then becomes one clause (split at sentence
-boundaries when long). Tables become one passage per row, footnotes definition passages.
+boundaries when long); a paragraph after those field lines is a further clause of the item, and an
+item with no body and no subsections is a clause by itself. Tables become one passage per row,
+footnotes definition passages.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from corpus.tables import Header, parse_table, row_text
 DEFAULT_MAX_CHARS = 500
 ANNEX_ENTRY = re.compile(r"^(?:附件\s*[：:]\s*)?(?:(\d{1,2})\s*[.．、]\s*)?([^|.…。]+?)\s*(?:[.…]{2,}.*)?$")
 NUMBERED_TITLE = re.compile(r"^\|?\s*\d{1,2}\s*[.．、]")
+EMPTY_TABLE_LINE = re.compile(r"^[\s|:\-]*$")  # `| | |`, `|----|---|`
 ISSUED_LINE = re.compile(r"印发\s*$")
 
 
@@ -42,6 +45,11 @@ class _Frame:
     heading: Line | None = None
 
 
+def _shown_in_label(heading: Line, label: str) -> bool:
+    """Is the whole text of a heading line shown in its section label (`一、总体要求`)?"""
+    return compact(heading.text.text).rstrip("。；;") in compact(label)
+
+
 def _title_only(line: Line) -> bool:
     text = line.text.text
     return len(text) <= 50 and not re.search(r"[。；;]", text.rstrip("。"))
@@ -50,6 +58,23 @@ def _title_only(line: Line) -> bool:
 def _entry_title(line: Line) -> str | None:
     entry = ANNEX_ENTRY.match(line.text.text.strip("|- "))
     return compact(entry.group(2)) if entry and entry.group(2) else None
+
+
+def _in_annex_list(line: Line) -> bool:
+    """A numbered title, as a plain line or a table row; a list continued in a table (004: items 5-21)
+    brings the table's empty header `| | |` and its separator along."""
+    text = line.text.text
+    if line.kind is LineKind.TABLE and EMPTY_TABLE_LINE.match(text):
+        return True
+    return bool(NUMBERED_TITLE.match(text)) and (line.kind is LineKind.TABLE or _title_only(line))
+
+
+def _annex_list_end(lines: list[Line], start: int) -> int:
+    """Index after the annex list opened at `start` (`附件：1. …`)."""
+    j = start + 1
+    while j < len(lines) and _in_annex_list(lines[j]):
+        j += 1
+    return j
 
 
 def mark_annex_titles(lines: list[Line]) -> list[str]:
@@ -63,10 +88,7 @@ def mark_annex_titles(lines: list[Line]) -> list[str]:
     for i, line in enumerate(lines):
         if line.kind is not LineKind.ANNEX_LIST:
             continue
-        j = i + 1
-        while j < len(lines) and NUMBERED_TITLE.match(lines[j].text.text) and (
-                lines[j].kind is LineKind.TABLE or _title_only(lines[j])):
-            j += 1
+        j = _annex_list_end(lines, i)
         for entry in lines[i:j]:
             if (title := _entry_title(entry)) and title not in titles:
                 titles.append(title)
@@ -90,9 +112,15 @@ def _header_end(lines: list[Line], plan_title: str) -> int:
 
 
 def _is_list_item(line: Line, pending: list[Line]) -> bool:
-    """`（一）总建筑面积不大于 10000 平方米；` after `…条件的项目：` is an enumeration, not a section."""
-    text = line.text.text
-    return bool(pending) and pending[-1].text.text[-1] in "：:" and text[-1] in "；;。" and len(text) < 80
+    """`（一）总建筑面积不大于 10000 平方米；` after `…条件的项目：` is an enumeration, not a section;
+    so is every item after it up to the one that ends the list with `。`."""
+    if not pending:
+        return False
+    text, previous = line.text.text, pending[-1].text.text
+    if previous[-1] in "：:":
+        return text[-1] in "；;。" and len(text) < 80
+    # the item after a `；` item: as long as it needs (a page break may have joined its tail)
+    return previous[-1] in "；;" and _is_list_item(pending[-1], pending[:-1])
 
 
 class _DocumentParser:
@@ -107,6 +135,8 @@ class _DocumentParser:
         self.stack: list[_Frame] = [self.root]
         self.pending: list[Line] = []
         self.table_header: Header | None = None
+        self.table_caption: MappedText | None = None
+        self.continues_item = False  # pending is a further task of the current numbered item
         self.annex_titles: list[str] = []
         self.annex_number = 0
 
@@ -133,8 +163,10 @@ class _DocumentParser:
         self.passages.append(passage)
         self.stack[-1].section.passage_ids.append(passage.passage_id)
         self.cover(cited)
+        # A heading reaches the reader through the section paths only as far as its label shows it;
+        # longer headings are covered by the passage that holds their text.
         for frame in self.stack:
-            if frame.heading is not None:
+            if frame.heading is not None and _shown_in_label(frame.heading, frame.label):
                 self.cover(frame.heading.text)
 
     def add_block(self, kind: PassageKind, lines: list[Line]) -> None:
@@ -144,22 +176,42 @@ class _DocumentParser:
         for part in split_passage_text(text, self.max_chars):
             self.add(kind, part.text, part, fields.responsible, fields.deadline)
 
+    def pending_in_item(self) -> bool:
+        """Do the pending lines belong to a numbered item (its heading, or a further task of it)?"""
+        frame = self.stack[-1]
+        return frame.level >= 2 and bool(self.pending) and (self.pending[0] is frame.heading or self.continues_item)
+
     def flush(self) -> None:
         """Emit the lines gathered under the current heading."""
-        pending, self.pending = self.pending, []
+        numbered = self.pending_in_item()
+        pending, self.pending, self.continues_item = self.pending, [], False
         if not pending:
             return
-        numbered = self.stack[-1].level >= 2 and pending[0] is self.stack[-1].heading
         if not numbered:
             self.add_block(PassageKind.TEXT, pending)
         elif len(pending) > 1 or not _title_only(pending[0]):
             self.add_block(PassageKind.CLAUSE, pending)
-        # a bare heading with nothing under it yet lives on in its children's section paths
+        # a bare heading waits: its children carry it in their section paths, or close_sections emits it
+
+    def start_next_task(self, line: Line) -> None:
+        """A paragraph after an item's 责任单位 / 时间节点 lines is the item's next task, with fields of its own."""
+        in_item = self.pending_in_item()
+        self.flush()
+        self.pending, self.continues_item = [line], in_item
+
+    def close_sections(self, level: int) -> None:
+        """Leave the sections at `level` and deeper. A numbered one left with no passage and no subsection
+        keeps its heading as a clause of its own (`（一）加强组织领导。` followed by `（二）…`)."""
+        while self.stack[-1].level >= level:
+            frame = self.stack[-1]
+            if frame.level >= 2 and frame.heading is not None and not frame.section.passage_ids \
+                    and not frame.section.children:
+                self.add_block(PassageKind.CLAUSE, [frame.heading])
+            self.stack.pop()
 
     def open_section(self, level: int, label: str, heading: Line) -> None:
         self.flush()
-        while self.stack[-1].level >= level:
-            self.stack.pop()
+        self.close_sections(level)
         section = Section(label, level, heading.number)
         self.stack[-1].section.children.append(section)
         self.stack.append(_Frame(level, label, section, heading))
@@ -175,6 +227,7 @@ class _DocumentParser:
         while i < len(lines):
             i = self.read_line(lines, i)
         self.flush()
+        self.close_sections(1)
         coverage = _coverage(self.source, self.covered, cleaned.dropped)
         return ParsedDocument(self.document, self.passages, self.root.section, coverage)
 
@@ -202,9 +255,7 @@ class _DocumentParser:
                 self.open_annex(self.annex_titles.index(compact(text)) + 1, compact(text), line)
             case LineKind.ANNEX_LIST:
                 self.flush()
-                j = i + 1
-                while j < len(lines) and NUMBERED_TITLE.match(lines[j].text.text) and _title_only(lines[j]):
-                    j += 1
+                j = _annex_list_end(lines, i)
                 self.add_block(PassageKind.TEXT, lines[i:j])
                 return j
             case LineKind.HEADING if not _is_list_item(line, self.pending):
@@ -225,6 +276,8 @@ class _DocumentParser:
             case _ if ISSUED_LINE.search(text):
                 self.flush()
                 self.add_block(PassageKind.TEXT, [line])
+            case LineKind.BODY if self.pending and self.pending[-1].kind is LineKind.FIELD:
+                self.start_next_task(line)
             case _:
                 self.pending.append(line)
         return i + 1
@@ -239,7 +292,7 @@ class _DocumentParser:
             return
         self.annex_number = number
         self.open_section(1, f"附件{number} {title}".strip(), heading)
-        self.table_header = None
+        self.table_header, self.table_caption = None, None
 
     def read_table(self, lines: list[Line], i: int) -> int:
         j = i
@@ -248,7 +301,11 @@ class _DocumentParser:
         caption_lines = _take_caption(self.pending)
         self.flush()
         caption = MappedText.join([c.text for c in caption_lines], sep=" ") if caption_lines else None
-        self.table_header, rows = parse_table(lines[i:j], self.table_header)
+        previous = self.table_header
+        self.table_header, rows = parse_table(lines[i:j], previous)
+        if caption is None and self.table_header is previous:
+            caption = self.table_caption  # a table continued after a page break keeps its caption and unit
+        self.table_caption = caption
         for row in rows:
             self.add(PassageKind.TABLE_ROW, row_text(row, caption), row.line.text)
             for header_line in row.header_lines:

@@ -42,6 +42,7 @@ def split_passage_text(text: MappedText, max_chars: int) -> list[MappedText]:
         size += len(sentence)
     # A short tail (often the 责任单位 line) belongs with the part before it when it fits.
     if len(parts) > 1 and size < max_chars // 4 and sum(map(len, parts[-2])) + size <= max_chars:
-        parts[-2] += parts.pop()
+        tail = parts.pop()  # popped first: `parts[-2] += parts.pop()` would pick its target before the pop
+        parts[-1] += tail
     joined = (MappedText.join(part).strip() for part in parts)
     return [part for part in joined if len(part)]

@@ -52,7 +52,7 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        return int(self._model.get_embedding_dimension())
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._embed_query_cached(text).copy()

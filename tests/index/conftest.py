@@ -1,0 +1,31 @@
+"""A small corpus (two real documents) in a temporary folder, for tests that build indexes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from corpus.documents import DOCUMENTS_DIR, MANIFEST_PATH
+
+SMALL_DOCS = ("000_b1277f30adcb0d72", "001_33bcc779efdaa487")
+
+
+def make_small_corpus(folder: Path, doc_ids: tuple[str, ...] = SMALL_DOCS) -> tuple[Path, Path]:
+    """Copies of real documents and a manifest listing just them: (documents folder, manifest)."""
+    documents = folder / "documents"
+    documents.mkdir(parents=True)
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+    manifest["documents"] = [d for d in manifest["documents"] if d["doc_id"] in doc_ids]
+    for entry in manifest["documents"]:
+        shutil.copy(DOCUMENTS_DIR / entry["file"], documents / entry["file"])
+    manifest_path = folder / "manifest.json"
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return documents, manifest_path
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    return make_small_corpus(tmp_path / "corpus")

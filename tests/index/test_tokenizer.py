@@ -1,0 +1,36 @@
+from corpus.documents import bundled_corpus
+from index.domain_terms import mine_domain_terms
+from index.tokenizer import USER_DICT, Tokenizer
+
+tokenizer = Tokenizer()
+
+
+def test_domain_terms_stay_whole() -> None:
+    for term in ("高压用户", "一网通办", "不动产登记", "用电报装", "交房即交证", "免申即享"):
+        assert term in tokenizer.tokenize(f"关于{term}的规定"), term
+
+
+def test_search_mode_also_emits_sub_words() -> None:
+    tokens = tokenizer.tokenize("不动产登记")
+    assert "不动产登记" in tokens and "登记" in tokens
+
+
+def test_figures_keep_their_units() -> None:
+    tokens = tokenizer.tokenize("压缩至20个工作日以内，覆盖率达到95%，2019年12月底前")
+    assert {"20个工作日", "95%", "2019年", "12月"} <= set(tokens)
+
+
+def test_full_width_and_half_width_meet() -> None:
+    assert tokenizer.tokenize("２０个工作日") == tokenizer.tokenize("20个工作日")
+
+
+def test_question_words_and_punctuation_are_dropped() -> None:
+    tokens = tokenizer.tokenize("高压用户报装时限是多少？")
+    assert not {"是", "多少", "？", "?"} & set(tokens)
+    assert "报装" in tokens
+
+
+def test_user_dict_is_what_mining_the_corpus_gives() -> None:
+    """The committed dictionary is reproducible: `policy-qa index userdict` regenerates it."""
+    committed = {line.split(" ")[0] for line in USER_DICT.read_text(encoding="utf-8").splitlines() if line}
+    assert committed == set(mine_domain_terms(bundled_corpus().passages))
