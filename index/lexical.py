@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -21,8 +22,12 @@ class LexicalIndex:
         self._bm25 = BM25Okapi(tokenized, k1=params.k1, b=params.b)
 
     def idf(self, token: str) -> float:
-        """Inverse document frequency; 0 for a token no passage has."""
-        return float(self._bm25.idf.get(token, 0.0))
+        """Inverse document frequency; a token no passage has counts as the rarest there is."""
+        return float(self._bm25.idf.get(token, self._max_idf))
+
+    @cached_property
+    def _max_idf(self) -> float:
+        return max(self._bm25.idf.values(), default=1.0)
 
     def scores(self, query_tokens: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every passage; passages outside `allowed` (a boolean mask) get -inf."""

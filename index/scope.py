@@ -88,18 +88,21 @@ def filter_mask(filters: SearchFilters, passages: list[Passage], documents: dict
 
 
 def named_scope(question: str, documents: dict[str, Document]) -> NamedScope:
-    """`修武 2021 …` → the 修武县 2021 plan. A place alone or a year alone is enough."""
+    """`修武 2021 …` → the 修武县 2021 plan. A place alone or a year alone is enough.
+
+    Each named place keeps its own documents, narrowed by a named year only where one matches,
+    so `焦作2023 修武 三门峡` means 焦作's 2023 plan and every plan of 修武 and 三门峡.
+    """
     regions = []
     for d in documents.values():
         if any(alias in question for alias in _aliases(d.region)) and d.region not in regions:
             regions.append(d.region)
     years = sorted({int(y) for y in YEAR.findall(question)} & {d.year for d in documents.values()})
-    if not regions and not years:
-        return NamedScope()
-    doc_ids = frozenset(
-        doc_id for doc_id, d in documents.items()
-        if (not regions or d.region in regions) and (not years or d.year in years)
-    )
-    if not doc_ids:  # place and year disagree (`焦作 2022`): trust each on its own
-        doc_ids = frozenset(doc_id for doc_id, d in documents.items() if d.region in regions or d.year in years)
-    return NamedScope(tuple(regions), tuple(years), doc_ids)
+    if not regions:
+        doc_ids = {doc_id for doc_id, d in documents.items() if d.year in years}
+    else:
+        doc_ids = set()
+        for region in regions:
+            of_region = {doc_id for doc_id, d in documents.items() if d.region == region}
+            doc_ids |= {doc_id for doc_id in of_region if documents[doc_id].year in years} or of_region
+    return NamedScope(tuple(regions), tuple(years), frozenset(doc_ids))

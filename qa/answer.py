@@ -33,7 +33,7 @@ class AnswerPart:
 class Answer:
     text: str
     abstained: bool
-    confidence: float  # IDF-weighted share of the question's terms found in the top passage
+    confidence: float  # IDF-weighted share of the question's terms found in one of the top passages
     parts: list[AnswerPart]
 
     @property
@@ -42,9 +42,10 @@ class Answer:
 
 
 class AnswerComposer:
-    def __init__(self, retriever: Retriever, abstain_below: float, part_ratio: float = 0.6) -> None:
+    def __init__(self, retriever: Retriever, min_coverage: float, min_dense: float, part_ratio: float = 0.6) -> None:
         self.retriever = retriever
-        self.abstain_below = abstain_below
+        self.min_coverage = min_coverage
+        self.min_dense = min_dense
         self.part_ratio = part_ratio  # a document joins the answer when its best sentence scores this share of the best
 
     def _weights(self, question: str) -> dict[str, float]:
@@ -63,14 +64,18 @@ class AnswerComposer:
         return self._overlap(self._weights(question), " ".join(hit.passage.section_path) + hit.passage.text)
 
     def confidence(self, question: str, result: SearchResult) -> float:
-        return self.passage_score(question, result.hits[0]) if result.hits else 0.0
+        """The best passage score among the top three: the answer may come from any of them."""
+        return max((self.passage_score(question, hit) for hit in result.hits[:3]), default=0.0)
 
     def should_abstain(self, question: str, result: SearchResult) -> bool:
-        return self.confidence(question, result) < self.abstain_below
+        if not result.hits or self.confidence(question, result) < self.min_coverage:
+            return True
+        cosines = [hit.dense for hit in result.hits if hit.dense is not None]
+        return bool(cosines) and max(cosines) < self.min_dense
 
     def compose(self, question: str, result: SearchResult) -> Answer:
         confidence = self.confidence(question, result)
-        if not result.hits or confidence < self.abstain_below:
+        if self.should_abstain(question, result):
             return Answer(ABSTAIN_TEXT, True, confidence, [])
         weights = self._weights(question)
         wants_figure = bool(ASKS_FIGURE.search(question))
@@ -94,12 +99,11 @@ class AnswerComposer:
             sentences = [_table_row_sentence(hit.passage.text)]
         else:
             sentences = [s.strip() for s in SENTENCE.findall(hit.passage.text) if len(s.strip()) > 4]
-        scored = []
-        for sentence in sentences or [hit.passage.text]:
-            score = self._overlap(weights, sentence)
-            if wants_figure and highlight_spans(sentence, ""):
-                score += 0.25
-            scored.append((score, sentence))
+        scored = [(self._overlap(weights, sentence), sentence) for sentence in sentences or [hit.passage.text]]
+        if wants_figure:
+            # A question about a figure is answered by a sentence that states one, when any does.
+            with_figure = [(score, s) for score, s in scored if score > 0 and highlight_spans(s, "")]
+            scored = with_figure or scored
         score, sentence = max(scored, key=lambda x: x[0])
         if len(sentence) > MAX_SENTENCE:
             sentence = sentence[:MAX_SENTENCE] + "…"

@@ -140,6 +140,20 @@ def evaluate(gold: Annotated[Optional[Path], typer.Option(help="gold questions (
     run_evaluation(gold, [m.strip() for m in modes.split(",") if m.strip()], top_k, out)
 
 
+bench_app = typer.Typer(help="Benchmarks that print their figures.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("index")
+def bench_index(skip_cold: Annotated[bool, typer.Option(help="skip the cold and warm build timings")] = False,
+                queries: int = 200) -> None:
+    """Build times, per-stage query latency, peak RSS, and latency at 10× and 100× the corpus."""
+    from eval.bench_index import main
+
+    _setup_logging()
+    main(skip_cold=skip_cold, queries=queries)
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the web page (the index is loaded, or built, at start)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -9,6 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from index.retriever import Mode
 
 MAX_QUESTION = 500
+INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
+
+
+def _visible_text(value: object, name: str) -> object:
+    """Strip surrounding whitespace and zero-width marks; refuse text that has nothing visible."""
+    if not isinstance(value, str):
+        return value  # the type check reports it
+    value = INVISIBLE.sub(" ", value).strip()
+    if not value:
+        raise ValueError(f"{name} must contain text (it is empty, whitespace or invisible characters)")
+    return value
 
 
 class Filters(BaseModel):
@@ -28,13 +40,10 @@ class AskRequest(BaseModel):
     mode: Mode = Mode.HYBRID
     filters: Filters = Field(default_factory=Filters)
 
-    @field_validator("question")
+    @field_validator("question", mode="before")
     @classmethod
-    def question_has_text(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("question must contain text (it is empty or only whitespace)")
-        return value
+    def question_has_text(cls, value: object) -> object:
+        return _visible_text(value, "question")
 
 
 class SourceOut(BaseModel):
@@ -157,12 +166,10 @@ class DifyRetrievalRequest(BaseModel):
     retrieval_setting: DifyRetrievalSetting
     metadata_condition: DifyMetadataCondition | None = None
 
-    @field_validator("query")
+    @field_validator("query", mode="before")
     @classmethod
-    def query_has_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("query must contain text")
-        return value.strip()
+    def query_has_text(cls, value: object) -> object:
+        return _visible_text(value, "query")
 
 
 class DifyRecord(BaseModel):

@@ -36,7 +36,8 @@ class QAService:
     @classmethod
     def load(cls, settings: Settings) -> QAService:
         retriever = Retriever.open(settings.retriever_config())
-        return cls(settings, retriever, AnswerComposer(retriever, settings.abstain_threshold))
+        return cls(settings, retriever,
+                   AnswerComposer(retriever, settings.abstain_min_coverage, settings.abstain_min_dense))
 
     def search(self, request: AskRequest) -> SearchResult:
         f = request.filters
@@ -106,7 +107,10 @@ class ServiceLoader:
 
     def _load(self) -> None:
         try:
-            self.service = QAService.load(self.settings)
+            service = QAService.load(self.settings)
+            # One search loads the model's lazy parts, so the first user does not pay for them.
+            service.retriever.search("高压用户报装时限是多少")
+            self.service = service
             log.info("index loaded: %d passages", len(self.service.retriever.passages))
         except Exception as error:  # reported by /readyz and the API instead of killing the server
             log.exception("loading the index failed")
