@@ -34,6 +34,9 @@ class Encoder:
     @cached_property
     def _model(self):  # noqa: ANN202 - sentence_transformers imports torch: load only when used
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a bar per load is noise in a server log
 
         path = Path(self.config.model)
         if not path.exists() and (path.is_absolute() or self.config.model.startswith(".")):

@@ -46,7 +46,7 @@ class AnswerComposer:
         self.retriever = retriever
         self.min_coverage = min_coverage
         self.min_dense = min_dense
-        self.part_ratio = part_ratio  # a document joins the answer when its best sentence scores this share of the best
+        self.part_ratio = part_ratio  # a document joins the answer when its passage scores this share of the top
 
     def _weights(self, question: str) -> dict[str, float]:
         lexical = self.retriever.lexical
@@ -79,22 +79,21 @@ class AnswerComposer:
             return Answer(ABSTAIN_TEXT, True, confidence, [])
         weights = self._weights(question)
         wants_figure = bool(ASKS_FIGURE.search(question))
-        best_per_doc: dict[str, tuple[float, Hit, str]] = {}
+        # One part per document among the top passages that score close to the best one:
+        # retrieval decides which cities answer, the sentence only extracts what they say.
+        floor = self.part_ratio * result.hits[0].score
+        parts: list[AnswerPart] = []
+        seen: set[str] = set()
         for hit in result.hits[:MAX_PARTS]:
-            if hit.document.doc_id in best_per_doc:
+            if hit.document.doc_id in seen or hit.score < floor:
                 continue
-            sentence, score = self._best_sentence(hit, weights, wants_figure)
-            best_per_doc[hit.document.doc_id] = (score, hit, sentence)
-        top_score = max(score for score, _, _ in best_per_doc.values())
-        parts = [
-            AnswerPart(_label(hit), sentence, highlight_spans(sentence, question), hit.rank)
-            for score, hit, sentence in sorted(best_per_doc.values(), key=lambda x: x[1].rank)
-            if score >= self.part_ratio * top_score
-        ]
-        text = "；".join(f"{p.label}：{p.text}" for p in parts)
+            seen.add(hit.document.doc_id)
+            sentence = self._best_sentence(hit, weights, wants_figure).rstrip("。；;")
+            parts.append(AnswerPart(_label(hit), sentence, highlight_spans(sentence, question), hit.rank))
+        text = "；".join(f"{p.label}：{p.text}" for p in parts) + "。"
         return Answer(text, False, confidence, parts)
 
-    def _best_sentence(self, hit: Hit, weights: dict[str, float], wants_figure: bool) -> tuple[str, float]:
+    def _best_sentence(self, hit: Hit, weights: dict[str, float], wants_figure: bool) -> str:
         if hit.passage.kind is PassageKind.TABLE_ROW:
             sentences = [_table_row_sentence(hit.passage.text)]
         else:
@@ -104,10 +103,8 @@ class AnswerComposer:
             # A question about a figure is answered by a sentence that states one, when any does.
             with_figure = [(score, s) for score, s in scored if score > 0 and highlight_spans(s, "")]
             scored = with_figure or scored
-        score, sentence = max(scored, key=lambda x: x[0])
-        if len(sentence) > MAX_SENTENCE:
-            sentence = sentence[:MAX_SENTENCE] + "…"
-        return sentence, score
+        _, sentence = max(scored, key=lambda x: x[0])
+        return sentence if len(sentence) <= MAX_SENTENCE else sentence[:MAX_SENTENCE] + "…"
 
 
 def _label(hit: Hit) -> str:

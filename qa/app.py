@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         loader.start()
         yield
 
-    app = FastAPI(title="policy-qa", version="0.1.0", lifespan=lifespan,
+    # FastAPIOffline serves the /docs page's scripts itself: intranets have no CDN.
+    app = FastAPIOffline(title="policy-qa", version="0.1.0", lifespan=lifespan,
                   description="Cited answers from Chinese government policy documents (政策文件问答).")
     app.state.settings = settings
     app.state.loader = loader

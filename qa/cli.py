@@ -154,6 +154,16 @@ def bench_index(skip_cold: Annotated[bool, typer.Option(help="skip the cold and 
     main(skip_cold=skip_cold, queries=queries)
 
 
+@bench_app.command("api")
+def bench_api(requests: Annotated[int, typer.Option(min=1, help="requests per phase")] = 200,
+              concurrency: Annotated[int, typer.Option(min=1, max=64, help="concurrent clients")] = 8) -> None:
+    """/api/ask latency and requests/s through uvicorn (1 and C clients), against bare embed + BM25."""
+    from eval.bench_api import main
+
+    _setup_logging()
+    main(requests=requests, concurrency=concurrency)
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the web page (the index is loaded, or built, at start)."""

@@ -150,7 +150,7 @@ def test_compose_labels_parts_by_region_and_year(composer: AnswerComposer, resul
     assert len(regions) >= 2 and regions <= set(REGIONS)
     assert answer.citations == sorted(answer.citations)
     assert len({by_rank[c].document.doc_id for c in answer.citations}) == len(answer.citations)
-    assert answer.text == "；".join(f"{p.label}：{p.text}" for p in answer.parts)
+    assert answer.text == "；".join(f"{p.label}：{p.text}" for p in answer.parts) + "。"
 
 
 def test_compose_answers_with_figures(composer: AnswerComposer, result: SearchResult) -> None:
