@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from corpus.models import PassageKind
 from index.retriever import Hit, Retriever, SearchResult
@@ -56,8 +57,12 @@ class AnswerComposer:
         total = sum(weights.values())
         if total <= 0:
             return 0.0
-        present = set(self.retriever.tokenizer.tokenize(text))
+        present = self._token_set(text)
         return sum(w for t, w in weights.items() if t in present) / total
+
+    @lru_cache(maxsize=16384)  # noqa: B019 - passages never change while the service runs
+    def _token_set(self, text: str) -> frozenset[str]:
+        return frozenset(self.retriever.tokenizer.tokenize(text))
 
     def passage_score(self, question: str, hit: Hit) -> float:
         """How much of the question (IDF-weighted terms) the passage and its headings contain: 0-1."""
@@ -67,15 +72,16 @@ class AnswerComposer:
         """The best passage score among the top three: the answer may come from any of them."""
         return max((self.passage_score(question, hit) for hit in result.hits[:3]), default=0.0)
 
-    def should_abstain(self, question: str, result: SearchResult) -> bool:
-        if not result.hits or self.confidence(question, result) < self.min_coverage:
+    def should_abstain(self, question: str, result: SearchResult, confidence: float | None = None) -> bool:
+        confidence = self.confidence(question, result) if confidence is None else confidence
+        if not result.hits or confidence < self.min_coverage:
             return True
         cosines = [hit.dense for hit in result.hits if hit.dense is not None]
         return bool(cosines) and max(cosines) < self.min_dense
 
     def compose(self, question: str, result: SearchResult) -> Answer:
         confidence = self.confidence(question, result)
-        if self.should_abstain(question, result):
+        if self.should_abstain(question, result, confidence):
             return Answer(ABSTAIN_TEXT, True, confidence, [])
         weights = self._weights(question)
         wants_figure = bool(ASKS_FIGURE.search(question))
