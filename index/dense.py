@@ -7,6 +7,7 @@ with an ID selector, never by cutting a top-k list afterwards.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -25,6 +26,7 @@ class EncoderConfig:
     passage_prompt: str = "passage: "
     batch_size: int = 16
     max_seq_length: int = 512
+    quantize: bool = False  # int8 dynamic quantisation of the linear layers: about 2× faster on CPU
 
 
 class Encoder:
@@ -43,6 +45,12 @@ class Encoder:
             raise FileNotFoundError(f"embedding model folder {path} does not exist; run `policy-qa model convert`")
         model = SentenceTransformer(self.config.model, device="cpu")
         model.max_seq_length = self.config.max_seq_length
+        if self.config.quantize:
+            import torch
+
+            with warnings.catch_warnings():  # torch marks its eager-mode quantisation API as legacy
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         return model
 
     @cached_property
@@ -51,7 +59,8 @@ class Encoder:
         path = Path(self.config.model)
         weights = sorted(path.glob("**/*.safetensors")) if path.is_dir() else []
         signature = ",".join(f"{w.name}:{w.stat().st_size}" for w in weights)
-        return f"{self.config.model}|{signature}|{self.config.query_prompt}|{self.config.passage_prompt}"
+        precision = "int8" if self.config.quantize else "fp32"
+        return f"{self.config.model}|{signature}|{precision}|{self.config.query_prompt}|{self.config.passage_prompt}"
 
     @property
     def dimension(self) -> int:

@@ -1,4 +1,4 @@
-"""What each retrieval channel reads of a passage: its text in the context of its document."""
+"""What both retrieval channels read of a passage: its text in the context of its document."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ def context_line(passage: Passage, document: Document) -> str:
     return f"{document.region} {document.year} {document.title}" + (f" › {path}" if path else "")
 
 
-def lexical_text(passage: Passage, document: Document) -> str:
-    """BM25 reads the text once and the context once: headings name the topic a clause answers."""
-    return f"{context_line(passage, document)}\n{passage.text}"
-
-
-def dense_text(passage: Passage, document: Document) -> str:
+def contextual_text(passage: Passage, document: Document) -> str:
+    """The text once and its context once: headings name the topic a clause answers, and the
+    place and year let `修武 …` match; repeating either would drown the clause's own words."""
     return f"{context_line(passage, document)}\n{passage.text}"

@@ -50,7 +50,7 @@ class RetrieverConfig:
 
     def build_settings(self) -> dict:
         """Settings that shape the stored index (recorded in its manifest)."""
-        return {"max_chars": self.max_chars, "model": self.encoder.model,
+        return {"max_chars": self.max_chars, "model": self.encoder.model, "quantize": self.encoder.quantize,
                 "query_prompt": self.encoder.query_prompt, "passage_prompt": self.encoder.passage_prompt}
 
 

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from corpus.documents import Corpus
 from corpus.models import Document, Passage
 from index.dense import DenseIndex, Encoder, cache_key
-from index.documents_text import dense_text, lexical_text
+from index.documents_text import contextual_text
 from index.tokenizer import STOPWORDS, USER_DICT, Tokenizer
 
 FORMAT_VERSION = 1
@@ -130,10 +130,10 @@ def build_index(corpus: Corpus, index_dir: Path, encoder: Encoder, tokenizer: To
     try:
         passages = corpus.passages
         documents = corpus.documents
-        tokens = [tokenizer.tokenize(lexical_text(p, documents[p.doc_id])) for p in passages]
+        texts = [contextual_text(p, documents[p.doc_id]) for p in passages]
+        tokens = [tokenizer.tokenize(text) for text in texts]
 
         cache = _load_cache(index_dir) if index_dir.exists() else {}
-        texts = [dense_text(p, documents[p.doc_id]) for p in passages]
         keys = [cache_key(encoder.model_id, text) for text in texts]
         missing = [i for i, key in enumerate(keys) if key not in cache]
         with tqdm(total=len(missing), desc="embedding passages", unit="passage", disable=not progress) as bar:

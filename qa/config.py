@@ -26,6 +26,7 @@ class Settings(BaseSettings):
                        description="embedding model: a local folder or a hub id such as BAAI/bge-small-zh-v1.5")
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
+    quantize: bool = Field(False, description="int8 embedding model: ~2× faster queries, slightly different vectors")
     max_chars: int = Field(500, ge=100, le=2000, description="longest passage the parser emits")
 
     default_mode: Mode = Mode.HYBRID
@@ -50,7 +51,7 @@ class Settings(BaseSettings):
     def retriever_config(self) -> RetrieverConfig:
         return RetrieverConfig(
             index_dir=self.index_dir,
-            encoder=EncoderConfig(self.model, self.query_prompt, self.passage_prompt),
+            encoder=EncoderConfig(self.model, self.query_prompt, self.passage_prompt, quantize=self.quantize),
             bm25=BM25Params(self.bm25_k1, self.bm25_b),
             fusion=self.fusion,
             rrf_k=self.rrf_k,

@@ -6,7 +6,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from index.retriever import Hit, Mode, Retriever, SearchResult
+from index.retriever import Hit, Retriever, SearchResult
 from index.scope import SearchFilters
 from qa.answer import AnswerComposer
 from qa.config import Settings
@@ -116,5 +116,3 @@ class ServiceLoader:
             log.exception("loading the index failed")
             self.error = f"{type(error).__name__}: {error}"
 
-
-__all__ = ["QAService", "ServiceLoader", "Mode"]
