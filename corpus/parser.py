@@ -11,7 +11,7 @@ footnotes definition passages.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from corpus.fields import extract_fields
 from corpus.headings import heading_label, heading_level

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from corpus.models import Passage
 from eval.gold import GoldQuestion, Kind
 from eval.relevance import matched_evidence
-from index.retriever import Retriever, SearchResult
+from index.retriever import SearchResult
 
 CUTOFFS = (1, 3, 5, 10)
 RANX_METRICS = [f"hit_rate@{k}" for k in CUTOFFS] + ["mrr@10", "ndcg@10"]

@@ -41,8 +41,6 @@ SCOPES: dict[str, dict] = {
 }
 BM25 = {f"k1={k1} b={b}": {"bm25": BM25Params(k1, b)} for k1, b in
         ((1.2, 0.75), (0.9, 0.4), (1.2, 0.5), (1.5, 0.75), (1.8, 0.75), (1.2, 0.9))}
-DIVERSITY = {"no diversity": {"diversity_floor": 0.0}, "diversity .5": {"diversity_floor": 0.5},
-             "diversity .3": {"diversity_floor": 0.3}}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -53,8 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     base = Retriever.open(settings.retriever_config())
     gold = load_gold(args.gold)
     qrels = build_qrels(gold, base.passages)
-    default = {"scope": settings.scope, "scope_boost": settings.scope_boost,
-               "diversity_floor": base.config.diversity_floor}
+    default = {"scope": settings.scope, "scope_boost": settings.scope_boost}
 
     def measure(title: str, variants: dict[str, dict], fixed: dict) -> None:
         reports = []
@@ -68,10 +65,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n## {title}\n")
         print(metrics_table(reports))
 
-    measure("fusion (scope boost 1.5, diversity .5)", VARIANTS, default)
+    measure("fusion (scope boost 1.5)", VARIANTS, default)
     best = {"fusion": settings.fusion, "weights": (settings.weight_bm25, settings.weight_dense)}
     measure("named place/year: filter or boost (default fusion)", SCOPES, {**default, **best})
-    measure("document diversity in the top 10 (default fusion)", DIVERSITY, {**default, **best})
     measure("BM25 k1 and b (default fusion)", BM25, {**default, **best})
 
 

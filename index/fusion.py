@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import numpy as np
-
 
 class FusionMethod(StrEnum):
     RRF = "rrf"
     WEIGHTED = "weighted"
 
 
-def ranks_of(scores: np.ndarray, candidates: np.ndarray) -> dict[int, int]:
-    """1-based rank of each candidate id by descending score."""
-    order = candidates[np.argsort(-scores[candidates], kind="stable")]
-    return {int(pid): rank for rank, pid in enumerate(order, start=1)}
+def ranks_of(scores: dict[int, float]) -> dict[int, int]:
+    """1-based rank of each id by descending score (ties by id, so rankings are stable)."""
+    order = sorted(scores, key=lambda pid: (-scores[pid], pid))
+    return {pid: rank for rank, pid in enumerate(order, start=1)}
 
 
 def rrf(rankings: list[dict[int, int]], weights: list[float], k: int = 60) -> dict[int, float]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from itertools import zip_longest
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -43,9 +42,6 @@ class RetrieverConfig:
     candidates: int = 100  # per channel, before fusion
     scope: ScopeMode = ScopeMode.BOOST
     scope_boost: float = 1.5
-    # Every document whose best passage scores ≥ this share of the top score gets a place in the
-    # top k, so a question answered differently per city shows every city (0 disables).
-    diversity_floor: float = 0.5
     max_chars: int = DEFAULT_MAX_CHARS
 
     def build_settings(self) -> dict:
@@ -152,11 +148,10 @@ class Retriever:
                 ranked.sort(key=lambda item: (-item.score, item.pid))
 
         start = time.perf_counter()
-        ranked = self._diversify(ranked, top_k, named)
         hits = [
             Hit(rank, self.passages[item.pid], self.documents[self.passages[item.pid].doc_id], item.score,
                 item.bm25, item.dense, item.bm25_rank, item.dense_rank)
-            for rank, item in enumerate(ranked, start=1)
+            for rank, item in enumerate(ranked[:top_k], start=1)
         ]
         timings["fuse"] = timings.get("fuse", 0.0) + _ms(start)
         timings["total"] = _ms(clock)
@@ -181,7 +176,7 @@ class Retriever:
             timings["faiss"] = timings.get("faiss", 0.0) + _ms(start)
 
         start = time.perf_counter()
-        bm25_ranks, dense_ranks = _ranks(bm25_scores), _ranks(dense_scores)
+        bm25_ranks, dense_ranks = ranks_of(bm25_scores), ranks_of(dense_scores)
         if mode is Mode.BM25:
             fused = dict(bm25_scores)
         elif mode is Mode.DENSE:
@@ -195,29 +190,6 @@ class Retriever:
         ranked.sort(key=lambda item: (-item.score, item.pid))
         timings["fuse"] = timings.get("fuse", 0.0) + _ms(start)
         return ranked
-
-    def _diversify(self, ranked: list[_Ranked], top_k: int, named: NamedScope) -> list[_Ranked]:
-        """Top k, with each document's best passage swapped in at the bottom when it scores close enough."""
-        top = ranked[:top_k]
-        floor = self.config.diversity_floor
-        if floor <= 0 or not top or len(named.doc_ids) == 1:  # one named document: the user chose it
-            return top
-        doc_of = lambda item: self.passages[item.pid].doc_id  # noqa: E731
-        shown = {doc_of(item) for item in top}
-        best_elsewhere: dict[str, _Ranked] = {}
-        for item in ranked[top_k:]:
-            doc_id = doc_of(item)
-            if doc_id not in shown and doc_id not in best_elsewhere and item.score >= floor * top[0].score:
-                best_elsewhere[doc_id] = item
-        for item in best_elsewhere.values():
-            counts = Counter(doc_of(t) for t in top)
-            # replace the lowest-ranked passage of a document that is shown more than once
-            victim = next((t for t in reversed(top) if counts[doc_of(t)] > 1), None)
-            if victim is None:
-                break
-            top.remove(victim)
-            top.append(item)
-        return top
 
 
 @dataclass
@@ -237,15 +209,6 @@ def _interleave(lists: list[list[_Ranked]]) -> list[_Ranked]:
     for round_items in zip_longest(*lists):
         merged.extend(item for item in round_items if item is not None)
     return merged
-
-
-def _ranks(scores: dict[int, float]) -> dict[int, int]:
-    ids = np.array(list(scores), dtype=np.int64)
-    if len(ids) == 0:
-        return {}
-    dense_scores = np.zeros(int(ids.max()) + 1)
-    dense_scores[ids] = list(scores.values())
-    return ranks_of(dense_scores, ids)
 
 
 def _ms(start: float) -> float:

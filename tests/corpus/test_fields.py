@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from corpus.fields import extract_fields, split_units
 from corpus.models import PassageKind

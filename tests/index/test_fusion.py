@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from index.fusion import min_max, ranks_of, rrf, weighted
@@ -28,5 +27,5 @@ def test_min_max_of_equal_scores_is_one() -> None:
 
 
 def test_ranks_start_at_one_in_score_order() -> None:
-    scores = np.array([0.1, 0.9, 0.5])
-    assert ranks_of(scores, np.array([0, 1, 2])) == {1: 1, 2: 2, 0: 3}
+    scores = {0: 0.1, 1: 0.9, 2: 0.5}
+    assert ranks_of(scores) == {1: 1, 2: 2, 0: 3}
