@@ -14,26 +14,71 @@ class PassageKind(StrEnum):
     DEFINITION = "definition"  # a footnote or remark that defines a term
 
 
+class Level(StrEnum):
+    """Which tier of government issued a document."""
+
+    NATIONAL = "national"
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
 @dataclass(frozen=True)
 class Document:
+    """A document of the library. Fields the text does not state are None (shown as unknown);
+    a field inferred rather than read is named in `guessed`."""
+
     doc_id: str
-    file: str
+    file: str  # the UTF-8 text the passages cite (for docx/pdf/html: the converted text)
     title: str
-    issuer: str
-    doc_number: str
-    province: str
-    city: str
+    issuer: str | None
+    doc_number: str | None
+    province: str | None
+    city: str | None
     county: str | None
-    year: int
-    date: str | None
+    year: int | None
+    date: str | None  # ISO date the document was issued (signed, or adopted for a regulation)
+    doc_type: str | None = None  # 条例, 规定, 办法, 方案, 通知, 意见, 要点, 措施 …
+    level: Level | None = None
+    effective_date: str | None = None  # 施行 date, ISO
+    repeals: tuple[str, ...] = ()  # titles of documents this one repeals (`…同时废止`)
+    source_file: str | None = None  # the file as added to the library, when it was converted
+    source_format: str = "txt"  # txt, md, docx, pdf, html
+    pages: tuple[int, ...] = ()  # PDF: char offset in `file` where each page starts
+    guessed: tuple[str, ...] = ()  # names of fields inferred rather than read from the text
 
     @property
     def region(self) -> str:
-        """The most specific place the document governs, for labels."""
-        return self.county or self.city
+        """The most specific place the document governs, for labels (全国 for national documents)."""
+        return self.county or self.city or self.province or ("全国" if self.level is Level.NATIONAL else "")
+
+    @property
+    def label(self) -> str:
+        """`焦作市 2019`: how answers and cards name a document."""
+        return " ".join(part for part in (self.region, str(self.year) if self.year else "") if part) or self.title
+
+    def page_of(self, char_offset: int) -> int | None:
+        """1-based page of a character of `file`, for PDFs."""
+        if not self.pages:
+            return None
+        return sum(1 for start in self.pages if start <= char_offset) or 1
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["level"] = str(self.level) if self.level else None
+        data["repeals"] = list(self.repeals)
+        data["pages"] = list(self.pages)
+        data["guessed"] = list(self.guessed)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Document:
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in known}
+        values["level"] = Level(values["level"]) if values.get("level") else None
+        for name in ("repeals", "pages", "guessed"):
+            values[name] = tuple(values.get(name) or ())
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -55,15 +100,24 @@ class Passage:
     text: str
     section_path: tuple[str, ...]
     source: SourceSpan
-    responsible: tuple[str, ...] = ()
+    responsible: tuple[str, ...] = ()  # 责任单位 (and units that carry it out); 牵头 units are in `lead`
     deadline: str | None = None
     term: str | None = None  # the defined term, for definitions
+    lead: tuple[str, ...] = ()  # 牵头单位, in the order the text names them
+    cooperate: tuple[str, ...] = ()  # 配合单位
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """Every unit named for the clause: lead, then responsible, then cooperating."""
+        return self.lead + tuple(u for u in self.responsible + self.cooperate if u not in self.lead)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["kind"] = str(self.kind)
         data["section_path"] = list(self.section_path)
         data["responsible"] = list(self.responsible)
+        data["lead"] = list(self.lead)
+        data["cooperate"] = list(self.cooperate)
         return data
 
     @classmethod
@@ -78,6 +132,8 @@ class Passage:
             responsible=tuple(data.get("responsible", ())),
             deadline=data.get("deadline"),
             term=data.get("term"),
+            lead=tuple(data.get("lead", ())),
+            cooperate=tuple(data.get("cooperate", ())),
         )
 
 

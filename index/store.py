@@ -96,7 +96,7 @@ def load_index(path: Path) -> StoredIndex:
     if not (path / "manifest.json").is_file():
         raise FileNotFoundError(f"no index at {path}")
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    documents = {d["doc_id"]: Document(**d) for d in json.loads((path / "documents.json").read_text(encoding="utf-8"))}
+    documents = {d["doc_id"]: Document.from_dict(d) for d in json.loads((path / "documents.json").read_text(encoding="utf-8"))}
     with (path / "passages.jsonl").open(encoding="utf-8") as f:
         passages = [Passage.from_dict(json.loads(line)) for line in f]
     tokens = json.loads((path / "tokens.json").read_text(encoding="utf-8"))
