@@ -71,18 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.retrieval_key = settings.retrieval_key()  # generated here on an install's first start
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    @app.middleware("http")
-    async def json_only(request: Request, call_next):  # noqa: ANN202
-        content_type = request.headers.get("content-type", "")
-        if request.method == "POST" and request.url.path in JSON_ENDPOINTS and \
-                not content_type.split(";")[0].strip().lower() == "application/json":
-            return JSONResponse(
-                {"detail": f"Content-Type must be application/json (got {content_type or 'none'})"}, status_code=400)
-        return await call_next(request)
-
-    # Added last, so it is the outermost layer: it sees every request first and every response last.
-    app.add_middleware(RequestGuard, limits=Limits(settings.max_body_bytes, settings.body_timeout,
-                                                   settings.request_deadline))
+    app.add_middleware(RequestGuard, json_paths=JSON_ENDPOINTS,
+                       limits=Limits(settings.max_body_bytes, settings.body_timeout, settings.request_deadline))
 
     for module in (ask, documents, health, dify):
         app.include_router(module.router)

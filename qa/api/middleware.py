@@ -1,5 +1,5 @@
 """The outermost layer of every request: a request id, the access log, security headers, the body
-size limit, the body read timeout and the request deadline.
+size limit, the JSON content type, the body read timeout and the request deadline.
 
 Written as plain ASGI (not BaseHTTPMiddleware) so that it sees the body as it arrives: a body
 larger than the limit is refused before anything parses it or checks a key, and a request whose
@@ -42,9 +42,10 @@ class Limits:
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+    def __init__(self, app: ASGIApp, limits: Limits, json_paths: tuple[str, ...]) -> None:
         self.app = app
         self.limits = limits
+        self.json_paths = json_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,8 +56,11 @@ class RequestGuard:
         response = _Response(send, request_id, docs=scope["path"].startswith(("/docs", "/redoc")))
         try:
             too_large = self._declared_too_large(scope)
+            not_json = self._not_json(scope)
             if too_large:
                 await response.error(413, too_large, close=True)
+            elif not_json:
+                await response.error(400, not_json)
             else:
                 await self._call_with_deadline(scope, self._limited(receive), response)
         except Exception:
@@ -78,6 +82,14 @@ class RequestGuard:
                 if length > self.limits.max_body_bytes:
                     return f"request body of {length} bytes is over the limit of {self.limits.max_body_bytes} bytes"
         return None
+
+    def _not_json(self, scope: Scope) -> str | None:
+        if scope["method"] != "POST" or scope["path"] not in self.json_paths:
+            return None
+        content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+        if content_type.split(";")[0].strip().lower() == "application/json":
+            return None
+        return f"Content-Type must be application/json (got {content_type or 'none'})"
 
     def _limited(self, receive: Receive) -> Receive:
         """The body as it arrives, cut off past the size limit and after a pause past the timeout."""
