@@ -41,6 +41,26 @@ def source_format(name: str) -> str:
     return FORMATS[suffix]
 
 
+# What a file really is, by its first bytes: a PDF or Word file renamed .txt deserves a precise answer.
+OCR_ADVICE = "a picture holds no text: run it through OCR and add the text"
+WORD_ADVICE = "open it in Word or WPS and save it as .docx"
+SIGNATURES = ((b"%PDF-", "a PDF file", "rename it to .pdf"),
+              (b"PK\x03\x04", "a ZIP archive (a Word .docx file?)", "if it is a Word file, rename it to .docx"),
+              (b"\xd0\xcf\x11\xe0", "an old Word .doc file", WORD_ADVICE), (b"{\\rtf", "an RTF file", WORD_ADVICE),
+              (b"\x89PNG", "a PNG image", OCR_ADVICE), (b"\xff\xd8\xff", "a JPEG image", OCR_ADVICE),
+              (b"GIF8", "a GIF image", OCR_ADVICE))
+
+
+def _check_content_matches(data: bytes, name: str, kind: str) -> None:
+    expected = {"pdf": b"%PDF-", "docx": b"PK\x03\x04"}.get(kind)
+    for magic, what, advice in SIGNATURES:
+        if data.startswith(magic) and magic != expected:
+            raise UnreadableDocument(Unreadable.BINARY, f"{name} is {what}, not a .{kind} document: {advice}")
+    if expected and expected not in data[:1024]:  # a PDF may have a few bytes before its marker
+        raise UnreadableDocument(Unreadable.UNDECODABLE, f"{name} is not a real .{kind} file (its content is of "
+                                 f"another kind): open it in the program that made it and save it as .{kind}")
+
+
 def read_bytes(data: bytes, name: str) -> ReadResult:
     """Read a document from its bytes; `name` (the file name) gives the format and labels errors."""
     kind = source_format(name)
@@ -48,6 +68,7 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
         raise _too_large(name, len(data))
     if not data.strip():
         raise UnreadableDocument(Unreadable.EMPTY, f"{name} is empty: there is no text to add")
+    _check_content_matches(data, name, kind)
     pages: tuple[int, ...] = ()
     if kind in ("txt", "md"):
         text = decode_text(data, name)

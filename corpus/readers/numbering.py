@@ -129,6 +129,7 @@ class Numbering:
     style_numbering: dict[str, tuple[str, int]] = field(default_factory=dict)  # styleId → (numId, ilvl)
     counters: dict[str, dict[int, int]] = field(default_factory=dict)  # abstractNumId → ilvl → value
     started: set[str] = field(default_factory=set)  # numIds whose overrides were applied
+    level_styles: dict[str, int] = field(default_factory=dict)  # styleId → ilvl of the level naming it
 
     @classmethod
     def of(cls, document: WordDocument) -> Numbering:
@@ -137,23 +138,52 @@ class Numbering:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError):
             root = None
+        styles = {style.get(qn("w:styleId")): style for style in document.styles.element.findall(qn("w:style"))}
         if root is not None:
-            for abstract in root.findall(qn("w:abstractNum")):
-                levels = {int(lvl.get(qn("w:ilvl"))): _read_level(lvl) for lvl in abstract.findall(qn("w:lvl"))}
-                numbering.levels[abstract.get(qn("w:abstractNumId"))] = levels
-            for num in root.findall(qn("w:num")):
-                num_id = num.get(qn("w:numId"))
-                numbering.lists[num_id] = _val(num, "w:abstractNumId") or ""
-                for override in num.findall(qn("w:lvlOverride")):
-                    start = _val(override, "w:startOverride")
-                    if start is not None:
-                        numbering.overrides.setdefault(num_id, {})[int(override.get(qn("w:ilvl")))] = int(start)
-        for style in document.styles.element.findall(qn("w:style")):
-            num_pr = style.find(qn("w:pPr") + "/" + qn("w:numPr"))
-            if num_pr is not None and _val(num_pr, "w:numId"):
-                numbering.style_numbering[style.get(qn("w:styleId"))] = (
-                    _val(num_pr, "w:numId"), int(_val(num_pr, "w:ilvl") or 0))
+            numbering._read_lists(root, styles)
+        numbering._read_styles(styles)
         return numbering
+
+    def _read_lists(self, root, styles: dict) -> None:
+        style_links: dict[str, str] = {}  # abstractNumId → list style whose numbering it uses
+        level_styles: dict[str, int] = {}  # styleId → ilvl of the level that names it (Heading 1 → 0)
+        for abstract in root.findall(qn("w:abstractNum")):
+            abstract_id = abstract.get(qn("w:abstractNumId"))
+            self.levels[abstract_id] = {int(lvl.get(qn("w:ilvl"))): _read_level(lvl)
+                                        for lvl in abstract.findall(qn("w:lvl"))}
+            for lvl in abstract.findall(qn("w:lvl")):
+                if style_id := _val(lvl, "w:pStyle"):
+                    level_styles[style_id] = int(lvl.get(qn("w:ilvl")))
+            if link := _val(abstract, "w:numStyleLink"):
+                style_links[abstract_id] = link
+        for num in root.findall(qn("w:num")):
+            num_id = num.get(qn("w:numId"))
+            self.lists[num_id] = _val(num, "w:abstractNumId") or ""
+            for override in num.findall(qn("w:lvlOverride")):
+                start = _val(override, "w:startOverride")
+                if start is not None:
+                    self.overrides.setdefault(num_id, {})[int(override.get(qn("w:ilvl")))] = int(start)
+        for abstract_id, link in style_links.items():
+            # a list that only points at a list style: use the definition behind that style's list
+            num_pr = styles[link].find(qn("w:pPr") + "/" + qn("w:numPr")) if link in styles else None
+            target = self.lists.get(_val(num_pr, "w:numId") or "") if num_pr is not None else None
+            if target and not self.levels.get(abstract_id):
+                self.levels[abstract_id] = self.levels.get(target, {})
+        self.level_styles = level_styles
+
+    def _read_styles(self, styles: dict) -> None:
+        """Numbering a paragraph style carries, itself or through the styles it is based on."""
+        for style_id in styles:
+            seen, current = set(), style_id
+            while current in styles and current not in seen:
+                seen.add(current)
+                num_pr = styles[current].find(qn("w:pPr") + "/" + qn("w:numPr"))
+                if num_pr is not None and _val(num_pr, "w:numId"):
+                    ilvl = _val(num_pr, "w:ilvl")
+                    level = int(ilvl) if ilvl is not None else self.level_styles.get(style_id, 0)
+                    self.style_numbering[style_id] = (_val(num_pr, "w:numId"), level)
+                    break
+                current = _val(styles[current], "w:basedOn")
 
     def _paragraph_list(self, paragraph: Paragraph) -> tuple[str, int] | None:
         p_pr = paragraph._p.pPr

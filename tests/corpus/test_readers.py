@@ -164,6 +164,28 @@ def test_utf8_with_bom_and_markdown(tmp_path):
     assert result.text == plain_text() and result.source_format == "md"
 
 
+def test_docx_numbering_carried_by_heading_styles(tmp_path):
+    """Outline numbering set on the heading styles (the level named by the style), not on each paragraph."""
+    document = WordDocument()
+    numbering = document.part.numbering_part.element
+    numbering.append(parse_xml(f"""<w:abstractNum {nsdecls('w')} w:abstractNumId="20">
+      <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:pStyle w:val="Heading1"/>
+        <w:suff w:val="nothing"/><w:lvlText w:val="%1、"/></w:lvl>
+      <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:pStyle w:val="Heading2"/>
+        <w:suff w:val="nothing"/><w:lvlText w:val="（%2）"/></w:lvl></w:abstractNum>"""))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="7"><w:abstractNumId w:val="20"/></w:num>'))
+    for name in ("Heading 1", "Heading 2"):
+        document.styles[name].element.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {nsdecls("w")}><w:numId w:val="7"/></w:numPr>'))
+    for style, text in (("Heading 1", "总体要求"), ("Heading 2", "工作目标"), ("Heading 2", "基本原则"),
+                        ("Normal", "坚持问题导向。"), ("Heading 1", "重点任务"), ("Heading 2", "优化政务服务")):
+        document.add_paragraph(text, style=style)
+    path = tmp_path / "方案.docx"
+    document.save(path)
+    lines = [line for line in read_document(path).text.splitlines() if line]
+    assert lines == ["一、总体要求", "（一）工作目标", "（二）基本原则", "坚持问题导向。", "二、重点任务", "（一）优化政务服务"]
+
+
 def test_docx_tables_become_markdown_rows_in_body_order(tmp_path):
     document = WordDocument()
     document.add_paragraph("一、办理时限")
@@ -214,6 +236,9 @@ def test_binary_file(tmp_path):
     path = tmp_path / "image.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     error = _refused(path)
+    assert error.reason is Unreadable.BINARY and "PNG image" in str(error)
+    path.write_bytes("第一条".encode() + b"\x00\x01\x02" * 100)
+    error = _refused(path)
     assert error.reason is Unreadable.BINARY and "binary" in str(error)
 
 
@@ -244,6 +269,18 @@ def test_pdf_without_text_layer_needs_ocr(tmp_path):
     pdf.save()
     error = _refused(path)
     assert error.reason is Unreadable.NEEDS_OCR and "OCR" in str(error)
+
+
+def test_file_of_another_kind_under_a_wrong_name(tmp_path):
+    pdf = tmp_path / "条例.pdf"
+    write_pdf(pdf, plain_text())
+    renamed = tmp_path / "条例.txt"
+    renamed.write_bytes(pdf.read_bytes())
+    error = _refused(renamed)
+    assert error.reason is Unreadable.BINARY and "rename it to .pdf" in str(error)
+    fake = tmp_path / "条例2.docx"
+    fake.write_bytes(plain_text().encode("utf-8"))
+    assert _refused(fake).reason is Unreadable.UNDECODABLE
 
 
 def test_undecodable_text(tmp_path):
