@@ -40,8 +40,21 @@ ADOPTION = re.compile(r"([\u4e00-\u9fff]{0,20}?)(?:第[一二三四五六七八�
                       r"(人民代表大会常务委员会|人民代表大会|国务院|人民政府)(?:第[一二三四五六七八九十百零〇\d]+次)?"
                       r"(?:常务)?(?:会议|全体会议)?(?:审议)?通过")
 PUBLISHED = re.compile(r"(公布|发布|印发)")
-LABELLED_ISSUER = re.compile(r"^(?:发文机关|发布机关|制定机关|发文单位|发布单位|印发机关|(?:预算)?主管部门|编制单位)\s*[：:]\s*(.+)$")
+# Labelled fields of government web pages and forms (`发文机关：…`, or a label cell then a value cell), by field,
+# labels of one field in order of preference.
+LABELS = {
+    "issuer": ("发文机关", "发布机关", "制定机关", "发文单位", "发布单位", "发布机构", "印发机关", "预算主管部门", "主管部门",
+               "编制单位"),
+    "doc_number": ("发文字号", "文号", "发文号", "文件编号"),
+    "title": ("标题", "文件名称", "名称"),
+    "date": ("成文日期", "印发日期", "发文日期", "签发日期", "发布日期", "公布日期"),
+    "effective_date": ("施行日期", "实施日期", "生效日期"),
+}
+LABEL_NAMES = frozenset(label for labels in LABELS.values() for label in labels)
+NUMERIC_DATE = re.compile(r"((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 EFFECTIVE = re.compile(rf"自\s*({DATE.pattern})\s*起\s*(?:施行|实施|执行|生效)")
+OWN_SUBJECT = re.compile(r"本(?:条例|规定|办法|细则|规则|方案|通知|意见|决定|措施|公告|通告|制度|标准|准则|要点|指南|指引|"
+                         r"实施意见|规划|计划|决议|章程)")
 EFFECTIVE_ON_ISSUE = re.compile(r"自(?:印发|发布|公布|签发)之日起(?:施行|实施|执行|生效)")
 EFFECTIVE_LINE = re.compile(rf"^({DATE.pattern})\s*(?:起)?\s*(?:施行|实施|生效)$")
 REPEAL_SENTENCE = re.compile(r"[^。；;！!]*?(?:同时|予以|即行|一并)?废止\s*(?:[。；;]|$)")
@@ -156,6 +169,7 @@ class _Text:
     lines: list[str]  # non-blank lines, tidied (page numbers left out)
     spaced: list[str]  # the same lines with their inner spaces, which separate joint issuers
     head: list[str]  # the first lines, before the body proper
+    labels: dict[str, str]  # field → value of labelled fields (发文字号：…)
     flat: str  # the whole text without line breaks, for sentences cut across lines
     spaced_flat: str  # the same with the inner spaces of lines (titles of joint documents keep them)
 
@@ -170,11 +184,40 @@ class _Text:
             if size > HEAD_CHARS and head:
                 break
             head.append(line)
-        return cls(lines, spaced, head, "".join(lines), "".join(re.sub(r"\s+", " ", line) for line in spaced))
+        return cls(lines, spaced, head, _labels(spaced[:HEAD_LINES * 2]), "".join(lines),
+                   "".join(re.sub(r"\s+", " ", line) for line in spaced))
 
     def undated(self, line: str) -> str:
         """A header line without its date: `2019年10月22日 国务院令第722号公布` → `国务院令第722号公布`."""
         return DATE.sub("", line).strip()
+
+
+def _labels(lines: list[str]) -> dict[str, str]:
+    """`发文字号：沪府规〔2024〕5号` lines and `| 发文机关： | 上海市人民政府 |` rows → {field: value}."""
+    found: dict[str, str] = {}
+    for line in lines:
+        cells = line.strip().strip("|").split("|") if line.startswith("|") else [line]
+        for i, cell in enumerate(cells):
+            label, colon, value = cell.partition("：") if "：" in cell else cell.partition(":")
+            label = re.sub(r"\s+", "", label)
+            if label not in LABEL_NAMES or (not colon and len(cells) == 1):
+                continue
+            value = value.strip() or (cells[i + 1].strip() if i + 1 < len(cells) else "")
+            if value:
+                found.setdefault(label, value)
+    return {name: next(found[label] for label in labels if label in found)
+            for name, labels in LABELS.items() if any(label in found for label in labels)}
+
+
+def _iso_date(text: str) -> str | None:
+    """A date written 2024年5月11日, 二〇二四年五月十一日, 2024-05-11, 2024.5.11 or 2024/5/11."""
+    if match := DATE.search(text):
+        return parse_date(match)
+    if match := NUMERIC_DATE.search(text):
+        year, month, day = map(int, match.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
 
 
 def _title(text: _Text, file_name: str) -> tuple[str, bool, bool]:
@@ -182,6 +225,8 @@ def _title(text: _Text, file_name: str) -> tuple[str, bool, bool]:
     head_flat = "".join(text.head)
     if match := NOTICE_TITLE.search(head_flat):
         return match.group(1), True, False
+    if labelled := text.labels.get("title"):
+        return compact_title(labelled), False, False
     for line in text.head:
         if match := BARE_NOTICE_TITLE.search(line):
             return match.group(0), True, False  # the notice is the policy itself: its own title
@@ -207,6 +252,8 @@ def _order_issuer(line: str) -> str | None:
 
 
 def _doc_number(text: _Text) -> tuple[str | None, int | None]:
+    if (labelled := text.labels.get("doc_number")) and (match := DOC_NUMBER.search(labelled)):
+        return re.sub(r"\s+", "", match.group(0)), int(match.group(1))
     for line, following in zip(text.head, text.head[1:]):
         if _order_issuer(line) and NUMBER_LINE.match(following):
             return re.sub(r"^中华人民共和国|\s+|[（()）]", "", line + following), None
@@ -248,6 +295,8 @@ def _signature(text: _Text) -> tuple[list[str], str | None]:
 
 
 def _issuer(text: _Text, title_line: str | None) -> str | None:
+    if labelled := text.labels.get("issuer"):
+        return "、".join(split_organs(labelled) or [labelled.strip()])
     for line in text.head[:3]:
         if match := HEADER_ISSUER.match(line):
             return re.sub(r"\s+", "", match.group(1))
@@ -263,9 +312,6 @@ def _issuer(text: _Text, title_line: str | None) -> str | None:
     for line in map(text.undated, text.head):
         if (match := ORDER_NUMBER.match(line)) and PUBLISHED.search(line[match.end():match.end() + 4] or "公布"):
             return match.group(1).removesuffix("令")
-    for line in text.head:
-        if (match := LABELLED_ISSUER.match(line)) and (organs := split_organs(match.group(1))):
-            return "、".join(organs)
     organs, _ = _signature(text)
     if organs:
         return "、".join(organs)
@@ -290,12 +336,12 @@ def _dates(text: _Text) -> tuple[str | None, str | None, bool]:
         elif EFFECTIVE_LINE.match(line):
             effective = parse_date(match)
     _, signed = _signature(text)
-    date = published or adopted or signed
-    stated = [m for m in EFFECTIVE.finditer(text.flat)]
-    own = [m for m in stated if re.search(r"本(?:条例|规定|办法|细则|规则|方案|通知|意见|决定|措施|公告|通告|制度|标准|准则|要点)",
-                                          text.flat[max(0, m.start() - 12):m.start()])]
+    date = _iso_date(text.labels.get("date", "")) or published or adopted or signed
+    # `本条例自…起施行`: the document's own 施行 clause, not a date cited from another text
+    own = [m for m in EFFECTIVE.finditer(text.flat) if OWN_SUBJECT.search(text.flat[max(0, m.start() - 12):m.start()])]
     if own:
         effective = parse_date(DATE.search(own[-1].group(1)))
+    effective = _iso_date(text.labels.get("effective_date", "")) or effective
     inferred = False
     if effective is None and date and EFFECTIVE_ON_ISSUE.search(text.flat):
         effective, inferred = date, True

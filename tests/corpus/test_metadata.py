@@ -138,3 +138,23 @@ def test_chinese_numeral_dates_and_other_numbers():
     for line, number in (("粤府规〔2020〕1号", "粤府规〔2020〕1号"), ("（京政发[2019]3号）", "京政发[2019]3号"),
                          ("鲁政办字(2021)15号", "鲁政办字(2021)15号"), ("国家税务总局公告2019年第1号", "国家税务总局公告2019年第1号")):
         assert extract_metadata(f"{line}\n\n关于印发《某某办法》的通知\n", "x").doc_number == number, line
+
+
+def test_labelled_fields_of_a_government_web_page(tmp_path):
+    from tests.corpus.test_readers import GOV_PAGE
+
+    path = tmp_path / "page.html"
+    path.write_bytes(GOV_PAGE.replace("测试市", "淄博市").replace("测政办", "淄政办").encode("gb18030"))
+    meta = metadata_of(path)
+    assert meta.title == "淄博市优化营商环境行动方案" and meta.doc_type == "方案"
+    assert (meta.issuer, meta.doc_number) == ("淄博市人民政府办公室", "淄政办〔2024〕5号")
+    assert (meta.date, meta.year) == ("2024-05-11", 2024)  # 成文日期, not the later 发布日期
+    assert (meta.province, meta.city, meta.level) == ("山东省", "淄博市", Level.CITY)
+
+
+def test_labelled_lines_with_spaced_labels():
+    text = ("标　　题：关于进一步优化营商环境的若干措施\n发 文 机 关：浙江省人民政府办公厅\n发文字号：浙政办发〔2023〕12号\n"
+            "成文日期：2023-03-01\n\n各市、县（市、区）人民政府：\n\n一、优化政务服务\n")
+    meta = extract_metadata(text, "x.html")
+    assert (meta.issuer, meta.doc_number, meta.date) == ("浙江省人民政府办公厅", "浙政办发〔2023〕12号", "2023-03-01")
+    assert meta.doc_type == "措施" and meta.level is Level.PROVINCE and meta.province == "浙江省"

@@ -215,6 +215,38 @@ def test_html_main_text_and_tables(tmp_path):
                      "市人民政府应当加强领导。", "| 事项 | 时限 |", "|---|---|", "| 企业开办 | 1个工作日 |"]
 
 
+GOV_PAGE = """<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>关于印发《测试市优化营商环境行动方案》的通知_测试市人民政府</title></head><body>
+<div class="top"><a href="/">首页</a> | <a href="/gk">政务公开</a> | <a href="/hd">互动交流</a></div>
+<div class="main">
+  <div class="crumb"><a href="/">首页</a> &gt; <a href="/zc">政策文件</a></div>
+  <table class="info">
+    <tr><td>发文机关：</td><td>测试市人民政府办公室</td><td>成文日期：</td><td>2024年05月11日</td></tr>
+    <tr><td>发文字号：</td><td>测政办〔2024〕5号</td><td>发布日期：</td><td>2024-05-13</td></tr></table>
+  <h1>测试市人民政府办公室关于印发《测试市优化营商环境行动方案》的通知</h1>
+  <div id="content">
+    <p>各区人民政府，市政府各委、办、局：</p>
+    <p>《测试市优化营商环境行动方案》已经市政府同意，现印发给你们，请认真贯彻执行。</p>
+    <p style="text-align:right">测试市人民政府办公室</p><p style="text-align:right">2024年5月11日</p>
+    <p align="center"><strong>测试市优化营商环境行动方案</strong></p>
+    <p>一、总体要求</p><p>（一）工作目标。到2025年，企业开办时间压缩至1个工作日。</p>
+  </div>
+  <div class="tools">【<a href="#">打印</a>】【<a href="#">关闭</a>】</div>
+</div>
+<div class="foot">主办：测试市人民政府办公室 <a href="/map">网站地图</a></div></body></html>"""
+
+
+def test_html_government_page_in_gb2312(tmp_path):
+    path = tmp_path / "通知.htm"
+    path.write_bytes(GOV_PAGE.encode("gb2312"))
+    lines = [line for line in read_document(path).text.splitlines() if line]
+    assert lines[:3] == ["| 发文机关： | 测试市人民政府办公室 | 成文日期： | 2024年05月11日 |", "|---|---|---|---|",
+                         "| 发文字号： | 测政办〔2024〕5号 | 发布日期： | 2024-05-13 |"]
+    assert lines[3] == "测试市人民政府办公室关于印发《测试市优化营商环境行动方案》的通知"
+    assert lines[-2:] == ["一、总体要求", "（一）工作目标。到2025年，企业开办时间压缩至1个工作日。"]
+    assert not any(word in "".join(lines) for word in ("首页", "打印", "网站地图", "政务公开"))
+
+
 # -- refused files ----------------------------------------------------------------------------------------------------
 
 
