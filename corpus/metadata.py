@@ -407,8 +407,8 @@ def _place(issuer: str | None, title: str, doc_number: str | None) -> tuple[Plac
             return None, Level.NATIONAL, False
         if places := find_places(issuer):
             return places[0], _level(places[0]), False
-    for source in (title, doc_number or ""):
-        if places := find_places(source):
+    for source, abbreviations in ((title, False), (doc_number or "", True)):
+        if places := find_places(source, abbreviations):
             return places[0], _level(places[0]), True
     return None, None, False
 
