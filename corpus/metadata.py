@@ -20,7 +20,7 @@ SIGNATURE_LINES = 4  # issuer lines stacked above a signature date
 
 CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0, "Ｏ": 0, "0": 0}
 YEAR = r"(\d{4}|[〇○零OＯ一二三四五六七八九]{4})"
-MONTH_DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+MONTH_DAY = r"(\d{1,2}|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"  # 8, 十二, 二十八
 DATE = re.compile(rf"{YEAR}\s*年\s*{MONTH_DAY}\s*月\s*{MONTH_DAY}\s*日")
 BRACKETS = r"[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]"
 DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,12}}\s*{BRACKETS}\s*第?\s*\d+\s*号")

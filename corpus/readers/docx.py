@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from collections.abc import Iterator
 
 import docx
+from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
+from lxml.etree import XMLSyntaxError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -42,20 +45,26 @@ def _body_items(document, container=None) -> Iterator[Paragraph | Table]:
             yield from _body_items(document, content)
 
 
+# What a damaged or mislabelled .docx raises while it is unzipped and parsed
+BROKEN_FILE = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, NotImplementedError, XMLSyntaxError)
+
+
 def read_docx(data: bytes, name: str) -> str:
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        return _convert(docx.Document(io.BytesIO(data)))
+    except BROKEN_FILE as error:
         raise UnreadableDocument(Unreadable.UNDECODABLE, f"{name} is not a readable Word .docx file ({error}); "
                                  "open it in Word or WPS and save it again as .docx") from error
+
+
+def _convert(document: WordDocument) -> str:
     numbering = Numbering.of(document)
     blocks: list[str] = []
     for item in _body_items(document):
         if isinstance(item, Paragraph):
-            text = item.text.strip()
-            label = numbering.label(item)
-            if text or label:
-                blocks.append((label + text).strip())
+            label = numbering.label(item)  # counted even on an empty paragraph, as Word counts it
+            if text := item.text.strip():
+                blocks.append(label + text)
         else:
             table = markdown_table(_table_rows(item))
             if table:
