@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-
 from collections.abc import Iterator
 
 import docx
 from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
-from lxml.etree import XMLSyntaxError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml.etree import XMLSyntaxError
 
 from corpus.readers.errors import Unreadable, UnreadableDocument
 from corpus.readers.markdown import markdown_table
@@ -33,7 +32,7 @@ def _table_rows(table: Table) -> list[list[str]]:
     return rows
 
 
-def _body_items(document, container=None) -> Iterator[Paragraph | Table]:
+def _body_items(document: WordDocument, container=None) -> Iterator[Paragraph | Table]:
     """Paragraphs and tables in body order, including those inside content controls (w:sdt)."""
     container = document.element.body if container is None else container
     for child in container.iterchildren():

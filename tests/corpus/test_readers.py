@@ -326,6 +326,11 @@ def test_broken_docx_and_pdf(tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.7\n garbage")
     assert _refused(tmp_path / "x.docx").reason is Unreadable.UNDECODABLE
     assert _refused(tmp_path / "x.pdf").reason is Unreadable.UNDECODABLE
+    for name in ("f01_zjzwfw_sso_shishi_zhiyin.docx", "f04_huaian_2024_zhengfu_xinxi_gongkai_nianbao.pdf"):
+        data = (MEASURE / name).read_bytes()
+        truncated = tmp_path / ("cut" + Path(name).suffix)
+        truncated.write_bytes(data[: len(data) // 2])  # a download that stopped half-way
+        assert _refused(truncated).reason is Unreadable.UNDECODABLE
 
 
 # -- real files -------------------------------------------------------------------------------------------------------
