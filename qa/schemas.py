@@ -150,9 +150,14 @@ class DifyRetrievalSetting(BaseModel):
 
 
 class DifyCondition(BaseModel):
-    name: list[str]
-    comparison_operator: str
-    value: str | None = None
+    name: str | list[str] = Field(description="metadata field, or fields (older Dify versions send a list)")
+    comparison_operator: str = Field(description="is, is not, contains, not contains, start with, end with, in, "
+                                                 "not in, empty, not empty, =, ≠, >, <, ≥, ≤, before, after")
+    value: str | int | float | list[str | int | float] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name] if isinstance(self.name, str) else self.name
 
 
 class DifyMetadataCondition(BaseModel):
