@@ -7,8 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from eval.relevance import normalize
+from qa.config import Settings
 
-DEV_KEY = "policy-qa-dev-key"
+DEV_KEY = Settings().retrieval_key().decode()  # this install's key (POLICY_QA_API_KEY or .data/api_key)
 SANMENXIA_FIGURES = "16个、24个工作日"  # 高压单电源、高压双电源普通客户 (main plan and its annex say it alike)
 
 

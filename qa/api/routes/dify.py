@@ -10,22 +10,30 @@ relevant passage of ≥ 95% of the gold questions; records come best first.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
+import hmac
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from corpus.models import Document
 from index.retriever import Mode
 from index.scope import FilterError, SearchFilters
-from qa.api.deps import ServiceDep, SettingsDep
+from qa.api.deps import ServiceDep
 from qa.record_score import record_scores
-from qa.schemas import DifyCondition, DifyMetadataCondition, DifyRecord, DifyRetrievalRequest, DifyRetrievalResponse
+from qa.schemas import (
+    DifyCondition,
+    DifyErrorOut,
+    DifyMetadataCondition,
+    DifyRecord,
+    DifyRetrievalRequest,
+    DifyRetrievalResponse,
+    ErrorOut,
+)
 
-router = APIRouter(tags=["dify"])
 ALL_DOCUMENTS = "policy-qa"
 INVALID_CONDITION = 1003  # Dify reserves 1001/1002 (authorization) and 2001 (knowledge); ours: a bad condition
 
@@ -38,12 +46,32 @@ class DifyError(Exception):
         return JSONResponse({"error_code": self.code, "error_msg": self.message}, status_code=self.status)
 
 
-def _check_key(authorization: str | None, expected: str) -> None:
+def _check_key(authorization: str | None, expected: bytes) -> None:
     scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key:
+    if scheme.lower() != "bearer" or not key.strip():
         raise DifyError(403, 1001, "Invalid Authorization header format. Expected 'Bearer <api-key>' format.")
-    if not secrets.compare_digest(key.strip(), expected):
+    # Header values arrive as latin-1 text: back to the bytes sent, so any key compares as UTF-8 bytes.
+    if not hmac.compare_digest(key.strip().encode("latin-1", errors="replace"), expected):
         raise DifyError(403, 1002, "Authorization failed")
+
+
+class KeyCheckedRoute(APIRoute):
+    """Checks the bearer key before FastAPI reads and parses the body: strangers get no parsing."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            try:
+                _check_key(request.headers.get("authorization"), request.app.state.retrieval_key)
+            except DifyError as error:
+                return error.response()
+            return await handler(request)
+
+        return checked
+
+
+router = APIRouter(tags=["dify"], route_class=KeyCheckedRoute)
 
 
 class Operator(StrEnum):
@@ -188,11 +216,15 @@ def _allowed_documents(knowledge_id: str, condition: DifyMetadataCondition | Non
 
 
 @router.post("/retrieval", response_model=DifyRetrievalResponse, summary="Dify External Knowledge API",
-             responses={403: {"description": "missing or wrong bearer key"}, 404: {"description": "unknown knowledge_id"}})
-def retrieval(body: DifyRetrievalRequest, service: ServiceDep, settings: SettingsDep,
-              authorization: Annotated[str | None, Header()] = None) -> DifyRetrievalResponse | JSONResponse:
+             responses={400: {"model": DifyErrorOut | ErrorOut,
+                              "description": "unsupported metadata condition (Dify error) or not JSON"},
+                        403: {"model": DifyErrorOut, "description": "missing, malformed or wrong bearer key"},
+                        404: {"model": DifyErrorOut, "description": "unknown knowledge_id"}})
+def retrieval(body: DifyRetrievalRequest, service: ServiceDep,
+              authorization: Annotated[str | None, Header(description="Bearer <api-key>")] = None,  # noqa: ARG001
+              ) -> DifyRetrievalResponse | JSONResponse:
+    # The key was checked by KeyCheckedRoute before the body was read; the header is declared for OpenAPI.
     try:
-        _check_key(authorization, settings.api_key)
         documents = service.retriever.documents
         allowed = _allowed_documents(body.knowledge_id, body.metadata_condition, documents)
         if not allowed:
