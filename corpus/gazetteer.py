@@ -32,6 +32,8 @@ SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗
 WORD_TAGS = {"a", "ad", "an", "d", "i", "l", "s", "v", "vn", "m", "t", "c", "p", "r"}
 COMMON_WORD_FREQ = 500  # a name-tagged short form more frequent than this is a common word (和平, 阳光)
 PLACE_WORD_FREQ = 1000  # even tagged as a place, a county short form this frequent is a word (江山, 太平)
+PLACE_TAGS = {"ns", "j", "nt"}  # jieba's tags of place names, abbreviations and organisations
+EXCLUSIVE_SHARE = 0.6  # an abbreviation used in ordinary words less than this (by frequency) stands for its province
 CJK = re.compile(r"[\u3400-\u9fff]")
 DOC_NUMBER_START = re.compile(r"[\u4e00-\u9fff]{0,8}[〔\[［(（]\s*\d{4}")
 
@@ -97,16 +99,33 @@ def short_forms(full: str, nations: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @cache
-def _word_tags() -> dict[str, tuple[int, str]]:
+def _dictionary() -> tuple[dict[str, tuple[int, str]], frozenset[str]]:
+    """jieba's dictionary: short words with (frequency, part of speech), and the province abbreviations that
+    are hardly ever part of an ordinary word (沪, 浙, 皖 — unlike 藏 in 收藏 or 豫 in 犹豫)."""
     path = jieba.get_dict_file()
     words: dict[str, tuple[int, str]] = {}
+    alone: dict[str, int] = {}
+    in_words = dict.fromkeys(ABBREVIATIONS.values(), 0)
     with io.TextIOWrapper(path, encoding="utf-8") if not isinstance(path, str) else open(path, encoding="utf-8") \
             as stream:
         for line in stream:
             parts = line.split()
-            if len(parts) == 3 and 2 <= len(parts[0]) <= 4:
-                words[parts[0]] = (int(parts[1]), parts[2])
-    return words
+            if len(parts) != 3:
+                continue
+            word, freq, tag = parts[0], int(parts[1]), parts[2]
+            if 2 <= len(word) <= 4:
+                words[word] = (freq, tag)
+            if len(word) == 1 and word in in_words:
+                alone[word] = freq
+            elif tag not in PLACE_TAGS:
+                for char in set(word) & in_words.keys():
+                    in_words[char] += freq
+    exclusive = frozenset(c for c, freq in in_words.items() if freq < EXCLUSIVE_SHARE * alone.get(c, 0))
+    return words, exclusive
+
+
+def _word_tags() -> dict[str, tuple[int, str]]:
+    return _dictionary()[0]
 
 
 def _is_ordinary_word(short: str, rank: int) -> bool:
@@ -205,32 +224,36 @@ def _matches(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def _abbreviation_places(text: str) -> list[Place]:
-    """沪, 粤 …: only standing alone (a whole query word) or opening a document number (沪交法〔2025〕175号)."""
+def _abbreviation_places(text: str, covered: set[int]) -> list[Place]:
+    """沪, 浙, 皖 wherever they stand outside a longer name; 苏, 鲁, 藏 (parts of ordinary words too) only
+    standing alone (a whole query word) or opening a document number (苏政发〔2020〕1号)."""
     gazetteer = _gazetteer()
+    exclusive = _dictionary()[1]
     places = []
     for i, char in enumerate(text):
         place = gazetteer.abbreviations.get(char)
-        if place is None:
+        if place is None or i in covered:
             continue
         alone = not CJK.match(text[i - 1:i] or " ") and not CJK.match(text[i + 1:i + 2] or " ")
         opens_number = (i == 0 or not CJK.match(text[i - 1])) and DOC_NUMBER_START.match(text, i + 1)
-        if alone or opens_number:
+        if char in exclusive or alone or opens_number:
             places.append(place)
     return places
 
 
-def find_places(text: str) -> list[Place]:
-    """Places a text names, most specific first (then in order of mention); each carries its parents."""
+def find_places(text: str, abbreviations: bool = True) -> list[Place]:
+    """Places a text names, most specific first (then in order of mention); each carries its parents.
+    `abbreviations=False` leaves one-character province abbreviations (沪, 粤) out."""
     gazetteer = _gazetteer()
     matches = _matches(text)
+    covered = {i for start, name in matches for i in range(start, start + len(name))}
     unique = tuple(gazetteer.names[name][0] for _, name in matches if len(gazetteer.names[name]) == 1)
     places: list[Place] = []
     for _, name in matches:
         place = _choose(gazetteer.names[name], name in gazetteer.full_names, unique)
         if place is not None and place not in places:
             places.append(place)
-    for place in _abbreviation_places(text):
+    for place in _abbreviation_places(text, covered) if abbreviations else ():
         if place not in places:
             places.append(place)
     # a city named alone inside a county's match is the county's parent: keep the county first

@@ -30,12 +30,16 @@ NOTICE_TITLE = re.compile(r"关于(?:印发|转发|发布|公布)《(.+?)》的(
 BARE_NOTICE_TITLE = re.compile(r"关于(?:印发|转发|发布|公布)[^《》]{4,80}?的(?:通知|通告)$")
 HEADER_ISSUER = re.compile(r"^(.+?)文件$")
 ORDER_HEADER = re.compile(r"^(?:中华人民共和国)?(.{2,30}?)令$")  # 上海市人民政府令, its number on the next line
-NUMBER_LINE = re.compile(r"^[（(]?第\s*\d+\s*号[）)]?$")
+NUMBER_LINE = re.compile(r"^[（(]?(?:\d{4}\s*年\s*)?第\s*\d+\s*号[）)]?$")
+OUTLINE = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[编章节条]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|"
+                     r"\d+[.．、]|附件)")
 ORGAN_END = ("人民代表大会常务委员会", "人民政府", "委员会", "办公室", "办公厅", "领导小组", "小组", "政府", "常委会",
              "党委", "县委", "市委", "省委", "区委", "局", "厅", "委", "部", "院", "署", "办", "会", "中心", "处", "室",
              "司", "所", "站", "队", "社", "行", "公司", "集团", "法院", "检察院", "党组", "总局")
-NATIONAL_ISSUER = re.compile(r"^(?:中华人民共和国|中共中央|国务院|全国人民代表大会|全国人大|国家(?!级)|中国人民银行|"
-                             r"海关总署|最高人民(?:法院|检察院)|(?:[\u4e00-\u9fff]{2,10})部(?:办公厅)?$)")
+# Organs of the central government: 国务院 and its 部委 (a 部 not of a local 党委: 市委宣传部 is local).
+NATIONAL_ISSUER = re.compile(r"^(?:中华人民共和国|中共中央|国务院|全国人民代表大会|全国人大|全国政协|国家(?!级)|中国人民银行|"
+                             r"海关总署|最高人民(?:法院|检察院)|(?!中共|[省市县区州乡镇])[\u4e00-\u9fff]{1,10}(?<![委党])部"
+                             r"(?:办公厅)?$)")
 ADOPTION = re.compile(r"([\u4e00-\u9fff]{0,20}?)(?:第[一二三四五六七八九十百零〇\d]+届)?"
                       r"(人民代表大会常务委员会|人民代表大会|国务院|人民政府)(?:第[一二三四五六七八九十百零〇\d]+次)?"
                       r"(?:常务)?(?:会议|全体会议)?(?:审议)?通过")
@@ -169,14 +173,19 @@ class _Text:
     lines: list[str]  # non-blank lines, tidied (page numbers left out)
     spaced: list[str]  # the same lines with their inner spaces, which separate joint issuers
     head: list[str]  # the first lines, before the body proper
+    heading_levels: list[int]  # markdown heading level of each head line (0: not a heading)
     labels: dict[str, str]  # field → value of labelled fields (发文字号：…)
     flat: str  # the whole text without line breaks, for sentences cut across lines
     spaced_flat: str  # the same with the inner spaces of lines (titles of joint documents keep them)
 
     @classmethod
     def of(cls, text: str) -> _Text:
-        spaced = [re.sub(r"^\s*#+\s*|\*\*", "", line).strip() for line in text.splitlines()]
-        spaced = [line for line in spaced if line and not PAGE_NUMBER.match(line)]
+        spaced, levels = [], []
+        for raw in text.splitlines():
+            line = re.sub(r"^\s*#+\s*|\*\*", "", raw).strip()
+            if line and not PAGE_NUMBER.match(line):
+                spaced.append(line)
+                levels.append(len(m.group(1)) if (m := re.match(r"^\s*(#+)\s", raw)) else 0)
         lines = [tidy(line) for line in spaced]
         head, size = [], 0
         for line in lines[:HEAD_LINES]:
@@ -184,7 +193,7 @@ class _Text:
             if size > HEAD_CHARS and head:
                 break
             head.append(line)
-        return cls(lines, spaced, head, _labels(spaced[:HEAD_LINES * 2]), "".join(lines),
+        return cls(lines, spaced, head, levels[:len(head)], _labels(spaced[:HEAD_LINES * 2]), "".join(lines),
                    "".join(re.sub(r"\s+", " ", line) for line in spaced))
 
     def undated(self, line: str) -> str:
@@ -220,27 +229,45 @@ def _iso_date(text: str) -> str | None:
     return None
 
 
+def _notice_title(head: list[str]) -> str | None:
+    """关于印发《…》的通知 as a title line (possibly broken over up to three lines), never cited inside a sentence."""
+    for i in range(len(head)):
+        for window in range(1, 4):
+            joined = "".join(head[i:i + window])
+            match = NOTICE_TITLE.search(joined)
+            if match and not SENTENCE_PUNCTUATION.search(joined[:match.start()]) and "《" not in joined[:match.start()]:
+                return match.group(1)
+    return None
+
+
+def _is_title_line(line: str) -> bool:
+    """Short, unpunctuated, and not one of the header's other lines (文件, 文号, date, 令, outline heading)."""
+    return len(line) <= TITLE_MAX and not SENTENCE_PUNCTUATION.search(line) and not DOC_NUMBER.fullmatch(line) \
+        and not HEADER_ISSUER.match(line) and not DATE.search(line) and not NUMBER_LINE.match(line) \
+        and not _order_issuer(line) and not OUTLINE.match(line)
+
+
 def _title(text: _Text, file_name: str) -> tuple[str, bool, bool]:
     """(title, is a notice transmitting it, guessed)."""
-    head_flat = "".join(text.head)
-    if match := NOTICE_TITLE.search(head_flat):
-        return match.group(1), True, False
+    if title := _notice_title(text.head):
+        return title, True, False
     if labelled := text.labels.get("title"):
         return compact_title(labelled), False, False
     for line in text.head:
         if match := BARE_NOTICE_TITLE.search(line):
             return match.group(0), True, False  # the notice is the policy itself: its own title
+    heading = next((line for line, level in zip(text.head, text.heading_levels) if level == 1 and _is_title_line(line)),
+                   None)
+    if heading:
+        return heading, False, False  # a markdown document's `# title`
     for i, line in enumerate(text.head):
-        if len(line) > TITLE_MAX or SENTENCE_PUNCTUATION.search(line) or DOC_NUMBER.fullmatch(line) \
-                or HEADER_ISSUER.match(line) or DATE.search(line) or NUMBER_LINE.match(line) \
-                or _order_issuer(line):
+        if not _is_title_line(line):
             continue
         if TYPE_SUFFIX.search(line):
             return line, False, False
         nxt = text.head[i + 1] if i + 1 < len(text.head) else ""
         joined = line + nxt
-        if nxt and len(joined) <= TITLE_MAX and not SENTENCE_PUNCTUATION.search(nxt) and TYPE_SUFFIX.search(joined) \
-                and not is_organ(line):
+        if nxt and _is_title_line(joined) and TYPE_SUFFIX.search(joined) and not is_organ(line):
             return joined, False, False  # a title broken over two lines
     return Path(file_name).stem, False, True
 
@@ -256,7 +283,9 @@ def _doc_number(text: _Text) -> tuple[str | None, int | None]:
         return re.sub(r"\s+", "", match.group(0)), int(match.group(1))
     for line, following in zip(text.head, text.head[1:]):
         if _order_issuer(line) and NUMBER_LINE.match(following):
-            return re.sub(r"^中华人民共和国|\s+|[（()）]", "", line + following), None
+            number = re.sub(r"^中华人民共和国|\s+|[（()）]", "", line + following)
+            year = re.search(r"(\d{4})年", number)
+            return number, int(year.group(1)) if year else None
     for line in text.head:
         bare = line.strip("（）() ")
         if match := DOC_NUMBER.match(bare):
@@ -315,8 +344,8 @@ def _issuer(text: _Text, title_line: str | None) -> str | None:
     organs, _ = _signature(text)
     if organs:
         return "、".join(organs)
-    if text.head and is_organ(text.head[0]) and len(text.head) > 1:
-        return text.head[0]  # an organ's name alone above the title
+    if len(text.head) > 1 and (organs := split_organs(text.spaced[0])):
+        return "、".join(organs)  # organs' names alone above the title
     return None
 
 
@@ -336,7 +365,7 @@ def _dates(text: _Text) -> tuple[str | None, str | None, bool]:
         elif EFFECTIVE_LINE.match(line):
             effective = parse_date(match)
     _, signed = _signature(text)
-    date = _iso_date(text.labels.get("date", "")) or published or adopted or signed
+    date = _iso_date(text.labels.get("date", "")) or published or adopted or signed or _printed(text)
     # `本条例自…起施行`: the document's own 施行 clause, not a date cited from another text
     own = [m for m in EFFECTIVE.finditer(text.flat) if OWN_SUBJECT.search(text.flat[max(0, m.start() - 12):m.start()])]
     if own:
@@ -346,6 +375,14 @@ def _dates(text: _Text) -> tuple[str | None, str | None, bool]:
     if effective is None and date and EFFECTIVE_ON_ISSUE.search(text.flat):
         effective, inferred = date, True
     return date, effective, inferred
+
+
+def _printed(text: _Text) -> str | None:
+    """The 版记's `…办公室 2023年3月1日印发` line at the end: the date the document was printed and issued."""
+    for line in reversed(text.lines[-SIGNATURE_LINES * 3:]):
+        if (match := DATE.search(line)) and re.fullmatch(r"\s*印发", line[match.end():]):
+            return parse_date(match)
+    return None
 
 
 def _repeals(text: _Text) -> tuple[str, ...]:
@@ -370,8 +407,8 @@ def _place(issuer: str | None, title: str, doc_number: str | None) -> tuple[Plac
             return None, Level.NATIONAL, False
         if places := find_places(issuer):
             return places[0], _level(places[0]), False
-    for source in (title, doc_number or ""):
-        if places := find_places(source):
+    for source, abbreviations in ((title, False), (doc_number or "", True)):
+        if places := find_places(source, abbreviations):
             return places[0], _level(places[0]), True
     return None, None, False
 

@@ -39,11 +39,20 @@ def test_ambiguous_names_need_their_province_or_city():
     assert find_places("舟山市普陀区")[0] == Place("浙江省", "舟山市", "普陀区")
 
 
-def test_single_characters_and_ordinary_words_do_not_fire():
+def test_province_abbreviations():
     assert find_places("沪交法〔2025〕175号") == [SHANGHAI]  # an abbreviation opening a 文号
-    assert find_places("推进长三角一体化，沪苏浙皖协同") == []  # inside running text: not decided
+    assert find_places("苏政发〔2020〕1号") == [Place("江苏省")]
+    assert find_places("沪的大件运输怎么办理") == [SHANGHAI]  # 沪 means nothing but Shanghai
+    # 沪, 浙, 皖 stand for their provinces anywhere; 苏 is also in 复苏, so only alone or in a 文号
+    assert find_places("推进长三角一体化，沪苏浙皖协同") == [SHANGHAI, Place("浙江省"), Place("安徽省")]
+    assert find_places("推进长三角一体化，沪苏浙皖协同", abbreviations=False) == []
+    assert find_places("辽宁省") == [Place("辽宁省")]  # a name's own characters are not abbreviations
+
+
+def test_single_characters_and_ordinary_words_do_not_fire():
     assert find_places("各部门要维护和平稳定，新华社报道") == []
-    assert find_places("鲁迅的文章") == [] and find_places("粤语") == []
+    assert find_places("鲁迅的文章") == [] and find_places("不要犹豫") == [] and find_places("收藏本页") == []
+    assert find_places("经济复苏，宁可多做") == [] and find_places("发放津贴") == []
 
 
 def test_aliases():

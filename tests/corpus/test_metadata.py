@@ -158,3 +158,81 @@ def test_labelled_lines_with_spaced_labels():
     meta = extract_metadata(text, "x.html")
     assert (meta.issuer, meta.doc_number, meta.date) == ("浙江省人民政府办公厅", "浙政办发〔2023〕12号", "2023-03-01")
     assert meta.doc_type == "措施" and meta.level is Level.PROVINCE and meta.province == "浙江省"
+
+
+STATE_COUNCIL_NOTICE = """国务院关于印发《2030年前碳达峰行动方案》的通知
+
+国发〔2021〕23号
+
+各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
+
+现将《2030年前碳达峰行动方案》印发给你们，请认真贯彻执行。
+
+国务院
+
+2021年10月24日
+
+（此件公开发布）
+
+2030年前碳达峰行动方案
+
+一、总体要求
+"""
+
+MINISTRY_ORDER = """中华人民共和国商务部令
+
+2020年第1号
+
+《外商投资信息报告办法》已经商务部部务会议审议通过，现予公布，自2020年1月1日起施行。
+
+部长 钟山
+
+2019年12月30日
+
+外商投资信息报告办法
+
+第一章 总则
+
+第一条 为进一步扩大对外开放，制定本办法。
+
+第五十条 本办法自2020年1月1日起施行。
+"""
+
+JOINT_CITY_NOTICE = """中共淄博市委办公室 淄博市人民政府办公室
+
+关于印发《淄博市优化营商环境
+三年行动计划》的通知
+
+淄办发〔2022〕10号  签发人：张三
+
+各区县党委和人民政府，市委各部委：
+
+现将《淄博市优化营商环境三年行动计划》印发给你们。本计划自印发之日起施行，《淄博市优化营商环境实施方案》同时废止。
+
+（一）强化督查通报
+
+淄博市委办公室                    2022年3月9日印发
+"""
+
+
+def test_state_council_notice():
+    meta = extract_metadata(STATE_COUNCIL_NOTICE, "x.txt")
+    assert (meta.title, meta.issuer, meta.doc_number, meta.date) == (
+        "2030年前碳达峰行动方案", "国务院", "国发〔2021〕23号", "2021-10-24")
+    assert (meta.level, meta.province, meta.year, meta.doc_type) == (Level.NATIONAL, None, 2021, "方案")
+
+
+def test_ministry_order():
+    meta = extract_metadata(MINISTRY_ORDER, "x.txt")
+    assert (meta.title, meta.issuer, meta.doc_number) == ("外商投资信息报告办法", "商务部", "商务部令2020年第1号")
+    assert (meta.date, meta.effective_date, meta.year, meta.level) == ("2019-12-30", "2020-01-01", 2020, Level.NATIONAL)
+
+
+def test_joint_city_notice_without_signature():
+    meta = extract_metadata(JOINT_CITY_NOTICE, "x.txt")
+    assert meta.title == "淄博市优化营商环境三年行动计划" and meta.doc_type == "计划"
+    assert (meta.issuer, meta.doc_number) == ("中共淄博市委办公室、淄博市人民政府办公室", "淄办发〔2022〕10号")
+    assert (meta.date, meta.effective_date) == ("2022-03-09", "2022-03-09")  # 印发 line; 自印发之日起施行
+    assert "effective_date" in meta.guessed
+    assert meta.repeals == ("淄博市优化营商环境实施方案",)
+    assert (meta.city, meta.level) == ("淄博市", Level.CITY)
