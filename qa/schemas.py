@@ -186,9 +186,17 @@ class DifyRetrievalSetting(BaseModel):
 
 
 class DifyCondition(BaseModel):
-    name: list[FilterValue] = Field(max_length=MAX_CONDITIONS)
-    comparison_operator: str = Field(max_length=50)
-    value: str | None = Field(None, max_length=2000)
+    name: FilterValue | Annotated[list[FilterValue], Field(max_length=MAX_CONDITIONS)] = Field(
+        description="metadata field, or fields (older Dify versions send a list)")
+    comparison_operator: str = Field(max_length=50, description=(
+        "is, is not, contains, not contains, start with, end with, in, not in, empty, not empty, "
+        "=, ≠, >, <, ≥, ≤, before, after"))
+    value: (FilterValue | int | float | Annotated[list[FilterValue | int | float], Field(max_length=MAX_FILTER_VALUES)]
+            | None) = None
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name] if isinstance(self.name, str) else self.name
 
 
 class DifyMetadataCondition(BaseModel):
