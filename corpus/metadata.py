@@ -288,7 +288,8 @@ def _doc_number(text: _Text) -> tuple[str | None, int | None]:
             return number, int(year.group(1)) if year else None
     for line in text.head:
         bare = line.strip("（）() ")
-        if match := DOC_NUMBER.match(bare):
+        # the number alone on its line (or before 签发人): not a number cited at the start of a sentence
+        if (match := DOC_NUMBER.match(bare)) and re.match(r"$|\s|签发", bare[match.end():]):
             return re.sub(r"\s+", "", match.group(0)), int(match.group(1))
     for line in map(text.undated, text.head):
         if match := ORDER_NUMBER.match(line):

@@ -186,6 +186,29 @@ def test_docx_numbering_carried_by_heading_styles(tmp_path):
     assert lines == ["一、总体要求", "（一）工作目标", "（二）基本原则", "坚持问题导向。", "二、重点任务", "（一）优化政务服务"]
 
 
+def test_docx_number_formats_start_values_and_legal_numbering(tmp_path):
+    document = WordDocument()
+    numbering = document.part.numbering_part.element
+    numbering.append(parse_xml(f"""<w:abstractNum {nsdecls('w')} w:abstractNumId="30">
+      <w:lvl w:ilvl="0"><w:start w:val="3"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/>
+        <w:lvlText w:val="%1、"/></w:lvl>
+      <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:isLgl/><w:suff w:val="space"/>
+        <w:lvlText w:val="%1.%2"/></w:lvl>
+      <w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimalEnclosedCircle"/><w:suff w:val="nothing"/>
+        <w:lvlText w:val="%3"/></w:lvl>
+      <w:lvl w:ilvl="3"><w:start w:val="1"/><w:numFmt w:val="ideographTraditional"/><w:suff w:val="nothing"/>
+        <w:lvlText w:val="%4、"/></w:lvl></w:abstractNum>"""))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="9"><w:abstractNumId w:val="30"/></w:num>'))
+    for text, level in (("保障措施", 0), ("组织保障", 1), ("成立专班", 2), ("明确分工", 2), ("甲项", 3), ("乙项", 3),
+                        ("资金保障", 1), ("督查考核", 0), ("定期通报", 1)):
+        _numbered(document, text, 9, level)
+    path = tmp_path / "格式.docx"
+    document.save(path)
+    lines = [line for line in read_document(path).text.splitlines() if line]
+    assert lines == ["三、保障措施", "3.1 组织保障", "①成立专班", "②明确分工", "甲、甲项", "乙、乙项", "3.2 资金保障",
+                     "四、督查考核", "4.1 定期通报"]
+
+
 def test_docx_tables_become_markdown_rows_in_body_order(tmp_path):
     document = WordDocument()
     document.add_paragraph("一、办理时限")
