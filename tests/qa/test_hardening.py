@@ -26,6 +26,7 @@ from qa.cli import app as cli_app
 from qa.config import Settings, UnsafeBinding
 from qa.schemas import MAX_FILTER_VALUES
 from qa.service import QAService
+from tests.qa.conftest import free_port
 from tests.qa.helpers import QUESTION, error_text
 
 REPO = Path(__file__).parents[2]
@@ -251,15 +252,9 @@ def test_head_on_health_endpoints(client: TestClient, path: str) -> None:
 # 11 · slow clients: header and body read timeouts on the real server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     env = os.environ | {"POLICY_QA_HEADER_TIMEOUT": "2", "POLICY_QA_BODY_TIMEOUT": "2",
                         "POLICY_QA_INDEX_DIR": str(tmp_path_factory.mktemp("index") / "index"),
                         "POLICY_QA_MODEL": str(tmp_path_factory.mktemp("model") / "none")}  # fails fast: no load
