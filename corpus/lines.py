@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from corpus.headings import heading_level
+from corpus.fields import LABELS
+from corpus.headings import LEGAL_NUMERAL, heading_level
 from corpus.mapped_text import MappedText
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’…—"
@@ -17,7 +18,13 @@ DECORATION = re.compile(r"^\s*#+\s*|^\s*-\s+(?=\S)|\*\*|</?u>|■")
 CJK_SPACE = re.compile(rf"(?<=[{CJK}])[ \u3000]+|[ \u3000]+(?=[{CJK}])")
 TABLE_MARKUP = re.compile(r"^\s*\|[\s\-:|]+\|\s*$|\|")
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$")
-FIELD = re.compile(r"^[（(]?(责任单位|牵头单位|配合单位|时间节点|完成时限|完成时间)[：:]")
+FIELD = re.compile(rf"^[（(]?({LABELS})\s*[：:]")
+# The end matter of a notice (版记, 附注): kept out of the clause above it.
+COLOPHON = re.compile(r"^(?:[（(](?:此件|此页)[^（()）]{1,12}[）)]$|[（(]?(?:抄送|抄报|公开方式|信息公开选项|主题词|联系人)\s*[：:]"
+                      r"|.{0,60}印发$)")
+DATE_LINE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日$")
+# `第十条　国家…`: the space after an article's number stays, it separates the number from the text.
+LEGAL_MARKER_SPACE = re.compile(rf"^(第\s*(?:[{LEGAL_NUMERAL}]+|\d{{1,4}})\s*(?:编|部分|章|节|条))([ \u3000])[ \u3000]*(?=\S)")
 # `11 “三零”：零上门是指…`, `⁴ 供电企业：是指…`, `9 临时用电: 对…`: page-foot definitions. The term may
 # carry a bracketed qualifier: `8 电能替代改造和新建项目（电能替代设备容量…高于50%的项目）：是指…`.
 FOOTNOTE = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s*[“\"「]?([^“”\"」：:，。.．、（()）\s\d]{2,16})[”\"」]?"
@@ -42,6 +49,8 @@ class LineKind(StrEnum):
     RAW = "raw"  # tab-separated OCR debris: kept, never joined
     FOOTNOTE = "footnote"
     NOTE = "note"
+    COLOPHON = "colophon"  # 抄送, 印发, 公开方式, （此件公开发布）
+    DATE = "date"  # a date on a line of its own: the end of a signature
     ANNEX_MARK = "annex_mark"
     ANNEX_LIST = "annex_list"
     ANNEX_TITLE = "annex_title"  # set by the parser once the annex list is known
@@ -77,7 +86,19 @@ def classify(text: str) -> LineKind:
         return LineKind.NOTE
     if heading_level(text) is not None:
         return LineKind.HEADING
+    if COLOPHON.match(text):
+        return LineKind.COLOPHON
+    if DATE_LINE.match(text):
+        return LineKind.DATE
     return LineKind.BODY
+
+
+def _without_cjk_spaces(text: MappedText) -> MappedText:
+    marker = LEGAL_MARKER_SPACE.match(text.text)
+    if not marker:
+        return text.without(CJK_SPACE)
+    return MappedText.join([text[: marker.end(1)].without(CJK_SPACE), text[marker.start(2) : marker.end(2)],
+                            text[marker.end() :].without(CJK_SPACE)])
 
 
 def clean_lines(source: str) -> CleanedSource:
@@ -94,7 +115,7 @@ def clean_lines(source: str) -> CleanedSource:
             dropped += [(mapped.offsets[m.start()], mapped.offsets[m.end() - 1] + 1) for m in TABLE_MARKUP.finditer(raw)]
         text = mapped.without(DECORATION)
         if not text.text.startswith("|"):
-            text = text.without(CJK_SPACE)
+            text = _without_cjk_spaces(text)
         text = text.strip()
         if not text.text:
             continue

@@ -1,11 +1,13 @@
 """One document's text → heading tree → cited passages.
 
-Reading order: the header block (发文机关 … date) becomes one passage; then every line is
-placed under the current heading path. A numbered item collects its body and trailing
-责任单位 / 时间节点 lines until the next heading, then becomes one clause (split at sentence
-boundaries when long); a paragraph after those field lines is a further clause of the item, and an
-item with no body and no subsections is a clause by itself. Tables become one passage per row,
-footnotes definition passages.
+Reading order: the header block (发文机关 … date, or a regulation's title and adoption lines)
+becomes one passage; then every line is placed under the current heading path. A numbered item
+collects its body and trailing 责任单位 / 时间节点 lines until the next heading, then becomes one
+clause (split at sentence boundaries when long); a paragraph after those field lines is a further
+clause of the item, and an item with no body and no subsections is a clause by itself. An article
+(第X条) keeps its later paragraphs and its （一）… items: one clause, split only when long, every
+part under the article's label. Tables become one passage per row, footnotes definition passages,
+a table of contents, a signature and the end matter (抄送, 印发, 公开方式) text passages of their own.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.fields import extract_fields
-from corpus.headings import heading_label, heading_level
+from corpus.fields import ClauseFields, extract_fields
+from corpus.headings import HeadingLevel, heading_label, heading_level, is_legal, legal_marker
 from corpus.lines import FOOTNOTE, Line, LineKind, clean_lines, reflow
 from corpus.mapped_text import LineIndex, MappedText
 from corpus.metadata import compact
@@ -26,7 +28,10 @@ DEFAULT_MAX_CHARS = 500
 ANNEX_ENTRY = re.compile(r"^(?:附件\s*[：:]\s*)?(?:(\d{1,2})\s*[.．、]\s*)?([^|.…。]+?)\s*(?:[.…]{2,}.*)?$")
 NUMBERED_TITLE = re.compile(r"^\|?\s*\d{1,2}\s*[.．、]")
 EMPTY_TABLE_LINE = re.compile(r"^[\s|:\-]*$")  # `| | |`, `|----|---|`
-ISSUED_LINE = re.compile(r"印发\s*$")
+CONTENTS = re.compile(r"^目\s*录$")
+DOT_LEADER = re.compile(r"[.…·．\s]*\d*$")  # `第一章 总则……1`
+NO_FIELDS = ClauseFields()
+SIGNATURE_MAX = 3  # issuer lines above a date line
 
 
 @dataclass
@@ -47,7 +52,10 @@ class _Frame:
 
 def _shown_in_label(heading: Line, label: str) -> bool:
     """Is the whole text of a heading line shown in its section label (`一、总体要求`)?"""
-    return compact(heading.text.text).rstrip("。；;") in compact(label)
+    def bare(text: str) -> str:
+        return re.sub(r"[：:]", "", compact(text)).rstrip("。；;")
+
+    return bare(heading.text.text) in bare(label)
 
 
 def _title_only(line: Line) -> bool:
@@ -100,15 +108,42 @@ def mark_annex_titles(lines: list[Line]) -> list[str]:
 
 
 def _header_end(lines: list[Line], plan_title: str) -> int:
-    """Index of the first line of the plan itself."""
+    """Index of the first line of the plan or regulation itself."""
     title = compact(plan_title)
     for i, line in enumerate(lines[1:], start=1):
         text = compact(line.text.text)
         if line.kind in (LineKind.ANNEX_MARK, LineKind.ANNEX_TITLE) or (len(text) >= 8 and title.startswith(text)):
             return i
-        if line.kind is LineKind.HEADING and heading_level(line.text.text) == 2:
+        if CONTENTS.match(text):
+            return i
+        level = heading_level(line.text.text) if line.kind is LineKind.HEADING else None
+        if level is HeadingLevel.TOPIC or is_legal(level):
             return i
     return len(lines)
+
+
+def _contents_end(lines: list[Line], start: int) -> int:
+    """Index after the table of contents whose `目录` line is at `start`: its entries are short title
+    lines, up to where the first entry comes again as the real heading."""
+    entries = [compact(DOT_LEADER.sub("", line.text.text)) for line in lines[start + 1 :]]
+    if not entries:
+        return start + 1
+    for j, entry in enumerate(entries[1:], start=1):
+        if entry == entries[0]:
+            return start + 1 + j
+        if len(entry) > 50 or re.search(r"[。；;，,]", entry):
+            break
+    return start + 1
+
+
+def _division_title(lines: list[Line], i: int) -> Line | None:
+    """The title line below a bare `第二章` (a chapter whose title is on the next line)."""
+    text = lines[i].text.text
+    level = heading_level(text)
+    if not is_legal(level) or level is HeadingLevel.ARTICLE or compact(text) != legal_marker(text):
+        return None
+    following = lines[i + 1] if i + 1 < len(lines) else None
+    return following if following and following.kind is LineKind.BODY and _title_only(following) else None
 
 
 def _is_list_item(line: Line, pending: list[Line]) -> bool:
@@ -131,7 +166,7 @@ class _DocumentParser:
         self.passages: list[Passage] = []
         self.covered = bytearray(len(source))
         self.line_index = LineIndex(source)
-        self.root = _Frame(0, document.title, Section(document.title, 0, 1))
+        self.root = _Frame(HeadingLevel.DOCUMENT, document.title, Section(document.title, 0, 1))
         self.stack: list[_Frame] = [self.root]
         self.pending: list[Line] = []
         self.table_header: Header | None = None
@@ -146,7 +181,7 @@ class _DocumentParser:
             self.covered[offset] = 1
 
     def add(self, kind: PassageKind, text: str, cited: MappedText,
-            responsible: tuple[str, ...] = (), deadline: str | None = None, term: str | None = None) -> None:
+            fields: ClauseFields = NO_FIELDS, term: str | None = None) -> None:
         start, end = cited.span
         passage = Passage(
             passage_id=f"{self.document.doc_id}#{start}",
@@ -156,8 +191,10 @@ class _DocumentParser:
             section_path=tuple(frame.label for frame in self.stack),
             source=SourceSpan(self.document.file, self.line_index.line_of(start),
                               self.line_index.line_of(end - 1), start, end),
-            responsible=responsible,
-            deadline=deadline,
+            lead=fields.lead,
+            responsible=fields.responsible,
+            cooperate=fields.cooperate,
+            deadline=fields.deadline,
             term=term,
         )
         self.passages.append(passage)
@@ -174,12 +211,13 @@ class _DocumentParser:
         text = MappedText.join([line.text for line in lines], sep="\n")
         fields = extract_fields(text.text)
         for part in split_passage_text(text, self.max_chars):
-            self.add(kind, part.text, part, fields.responsible, fields.deadline)
+            self.add(kind, part.text, part, fields)
 
     def pending_in_item(self) -> bool:
         """Do the pending lines belong to a numbered item (its heading, or a further task of it)?"""
         frame = self.stack[-1]
-        return frame.level >= 2 and bool(self.pending) and (self.pending[0] is frame.heading or self.continues_item)
+        return frame.level >= HeadingLevel.PART and bool(self.pending) \
+            and (self.pending[0] is frame.heading or self.continues_item)
 
     def flush(self) -> None:
         """Emit the lines gathered under the current heading."""
@@ -204,7 +242,7 @@ class _DocumentParser:
         keeps its heading as a clause of its own (`（一）加强组织领导。` followed by `（二）…`)."""
         while self.stack[-1].level >= level:
             frame = self.stack[-1]
-            if frame.level >= 2 and frame.heading is not None and not frame.section.passage_ids \
+            if frame.level >= HeadingLevel.PART and frame.heading is not None and not frame.section.passage_ids \
                     and not frame.section.children:
                 self.add_block(PassageKind.CLAUSE, [frame.heading])
             self.stack.pop()
@@ -227,7 +265,7 @@ class _DocumentParser:
         while i < len(lines):
             i = self.read_line(lines, i)
         self.flush()
-        self.close_sections(1)
+        self.close_sections(HeadingLevel.ANNEX)
         coverage = _coverage(self.source, self.covered, cleaned.dropped)
         return ParsedDocument(self.document, self.passages, self.root.section, coverage)
 
@@ -258,8 +296,13 @@ class _DocumentParser:
                 j = _annex_list_end(lines, i)
                 self.add_block(PassageKind.TEXT, lines[i:j])
                 return j
-            case LineKind.HEADING if not _is_list_item(line, self.pending):
-                self.open_section(heading_level(text) or 5, heading_label(text), line)
+            case LineKind.HEADING if not _is_list_item(line, self.pending) and not self.in_article(text):
+                if (title := _division_title(lines, i)) is not None:
+                    heading = _merge(line, title)
+                    self.open_section(heading_level(text), f"{legal_marker(text)} {compact(title.text.text)}", heading)
+                    self.pending = [heading]
+                    return i + 2
+                self.open_section(heading_level(text) or HeadingLevel.SUBPOINT, heading_label(text), line)
                 self.pending = [line]
             case LineKind.TABLE:
                 return self.read_table(lines, i)
@@ -273,25 +316,47 @@ class _DocumentParser:
             case LineKind.RAW:
                 self.flush()
                 self.add_block(PassageKind.TEXT, [line])
-            case _ if ISSUED_LINE.search(text):
+            case LineKind.COLOPHON:
+                j = i + 1
+                while j < len(lines) and lines[j].kind in (LineKind.COLOPHON, LineKind.DATE):
+                    j += 1
+                self.add_closing(lines[i:j])
+                return j
+            case LineKind.DATE:
+                signature = _take_signature(self.pending, self.stack[-1].heading)
+                self.add_closing([*signature, line])
+            case LineKind.BODY if CONTENTS.match(compact(text)):
                 self.flush()
-                self.add_block(PassageKind.TEXT, [line])
+                j = _contents_end(lines, i)
+                self.add_block(PassageKind.TEXT, lines[i:j])
+                return j
             case LineKind.BODY if self.pending and self.pending[-1].kind is LineKind.FIELD:
                 self.start_next_task(line)
             case _:
                 self.pending.append(line)
         return i + 1
 
+    def in_article(self, text: str) -> bool:
+        """Is this plan-style heading (（一）, 1., 一、) an item of the article being read?"""
+        level = heading_level(text)
+        return self.stack[-1].level is HeadingLevel.ARTICLE and level is not None and level > HeadingLevel.ARTICLE
+
+    def add_closing(self, lines: list[Line]) -> None:
+        """A signature or the end matter: text of the document (or annex), not of the clause above."""
+        self.flush()
+        self.close_sections(HeadingLevel.PART)
+        self.add_block(PassageKind.TEXT, lines)
+
     def _listed_title(self, number: int) -> str:
         return self.annex_titles[number - 1] if 0 < number <= len(self.annex_titles) else ""
 
     def open_annex(self, number: int, title: str, heading: Line) -> None:
         if self.stack[-1:] and self.annex_number == number and len(self.stack) > 1 and not self.pending \
-                and self.stack[-1].level == 1:
+                and self.stack[-1].level == HeadingLevel.ANNEX:
             self.cover(heading.text)  # the title line right after its `附件 N` mark
             return
         self.annex_number = number
-        self.open_section(1, f"附件{number} {title}".strip(), heading)
+        self.open_section(HeadingLevel.ANNEX, f"附件{number} {title}".strip(), heading)
         self.table_header, self.table_caption = None, None
 
     def read_table(self, lines: list[Line], i: int) -> int:
@@ -321,6 +386,16 @@ def parse_document(document: Document, source: str, max_chars: int = DEFAULT_MAX
 
 def _merge(first: Line, second: Line) -> Line:
     return Line(first.number, second.kind, MappedText.join([first.text, second.text], sep="\n"))
+
+
+def _take_signature(pending: list[Line], heading: Line | None) -> list[Line]:
+    """The issuer lines right above a date line (`广州市医疗保障局 广州市财政局`)."""
+    signature: list[Line] = []
+    while pending and len(signature) < SIGNATURE_MAX and pending[-1] is not heading \
+            and pending[-1].kind is LineKind.BODY and len(pending[-1].text) <= 40 \
+            and not re.search(r"[，。；：,;:]", pending[-1].text.text):
+        signature.insert(0, pending.pop())
+    return signature
 
 
 def _take_caption(pending: list[Line]) -> list[Line]:

@@ -61,7 +61,9 @@ def test_extract_fields_nothing_to_find():
 
 def test_extract_fields_lead_and_responsible_in_one_parenthesis():
     fields = extract_fields("（十一）加强思想政治引领。开展活动。（牵头单位：县委统战部，责任单位：县工商联、县委宣传部）")
-    assert fields.responsible == ("县委统战部", "县工商联", "县委宣传部")
+    assert fields.lead == ("县委统战部",)
+    assert fields.responsible == ("县工商联", "县委宣传部")
+    assert fields.cooperate == ()
 
 
 # -- on the real clauses ----------------------------------------------------------------------
@@ -89,7 +91,10 @@ def test_004_responsible_line_cut_by_page_break(passages_of):
 
 def test_004_units_named_with_county_list(passages_of):
     passage = only(passages_of[D004], "1.提高政务服务事项便利度")
-    assert passage.responsible == ("市政务和大数据局", "各县（市、区）政府", "市直相关部门")
+    # `责任单位：市政务和大数据局牵头，各县（市、区）政府、市直相关部门配合`
+    assert passage.lead == ("市政务和大数据局",)
+    assert passage.cooperate == ("各县（市、区）政府", "市直相关部门")
+    assert passage.units == ("市政务和大数据局", "各县（市、区）政府", "市直相关部门")
 
 
 def test_003_deadline_and_units_from_field_lines(passages_of):
@@ -112,7 +117,7 @@ def test_001_trailing_duty(passages_of):
 
 def test_every_clause_with_a_responsible_label_has_units(passages_of):
     missing = [p.passage_id for passages in passages_of.values() for p in passages
-               if p.kind is PassageKind.CLAUSE and re.search(r"责任单位\s*[：:]\s*\S", p.text) and not p.responsible]
+               if p.kind is PassageKind.CLAUSE and re.search(r"责任单位\s*[：:]\s*\S", p.text) and not p.units]
     assert not missing
 
 
@@ -122,12 +127,14 @@ def test_parts_of_a_split_clause_share_its_fields(passages_of):
             if before.kind is after.kind is PassageKind.CLAUSE and before.section_path == after.section_path \
                     and not FIELD_LINE.match(before.text.split("\n")[-1]):
                 # `before` is not closed by its own 责任单位 / 时间节点 lines: `after` is the rest of its clause
-                assert (before.responsible, before.deadline) == (after.responsible, after.deadline), after.passage_id
+                assert (before.lead, before.responsible, before.cooperate, before.deadline) == \
+                    (after.lead, after.responsible, after.cooperate, after.deadline), after.passage_id
     parts = [p for p in passages_of[D003] if p.section_path[-1] == "2.一站式联合验收备案"]
-    assert len(parts) == 3 and parts[0].responsible == parts[1].responsible != ()
+    assert len(parts) == 3 and parts[0].units == parts[1].units != ()
+    assert parts[0].lead == parts[1].lead == ("县住房城乡建设局",)
     # 003 line 264, after the item's 责任单位 line: a further task of item 2, with units of its own (line 266)
     assert norm(parts[2].text).startswith("办理不动产登记时") and parts[2].source.line_start == 264
-    assert parts[2].responsible == ("县自然资源局", "县住房城乡建设局")
+    assert (parts[2].lead, parts[2].cooperate) == (("县自然资源局",), ("县住房城乡建设局",))
 
 
 def test_deadlines_look_like_deadlines(passages_of):
@@ -144,14 +151,16 @@ def passage_at(passages, line: int, needle: str):
 
 def test_field_line_does_not_swallow_next_paragraph(passages_of):
     p = passage_at(passages_of[D003], 262, "整合联合验收和验收备案等环节")
-    assert p.responsible == ("县住房城乡建设局", "县自然资源局", "县发展改革委", "县人防办", "县水务公司", "国网修武县供电公司")
+    assert p.lead == ("县住房城乡建设局",)
+    assert p.cooperate == ("县自然资源局", "县发展改革委", "县人防办", "县水务公司", "国网修武县供电公司")
     assert "配合办理不动产登记时" not in norm(p.text)
     p = passage_at(passages_of[D003], 334, "完善费用减免政策措施")
     assert p.responsible == ("县住房城乡建设局", "县财政局", "县人防办", "县水利局", "修武县水务公司", "国网修武县供电公司")
     p = passage_at(passages_of[D004], 537, "建立数字化产业链分析机制")
-    assert p.responsible == ("市工信局", "市政务和大数据局", "市直相关单位")
+    # `责任单位:市工信局、市政务和大数据局牵头,市直相关单位配合`: the role word closes the run before it
+    assert (p.lead, p.responsible, p.cooperate) == (("市工信局", "市政务和大数据局"), (), ("市直相关单位",))
     p = passage_at(passages_of[D004], 755, "进一步降低办理建筑许可成本")
-    assert not any("物流仓储" in unit or "配套费" in unit for unit in p.responsible)
+    assert not any("物流仓储" in unit or "配套费" in unit for unit in p.units)
 
 
 def test_units_look_like_unit_names(passages_of):
@@ -159,7 +168,7 @@ def test_units_look_like_unit_names(passages_of):
     checked = 0
     for passages in passages_of.values():
         for p in passages:
-            for unit in p.responsible:
+            for unit in p.units:
                 checked += 1
                 assert len(unit) <= 26 and not re.search(r"[：:，,。；;]", unit), (p.passage_id, unit)
                 assert unit.count("（") == unit.count("）") and unit.count("(") == unit.count(")"), (p.passage_id, unit)
@@ -169,6 +178,6 @@ def test_units_look_like_unit_names(passages_of):
 def test_units_are_short_names(passages_of):
     for passages in passages_of.values():
         for p in passages:
-            for unit in p.responsible:
+            for unit in p.units:
                 assert unit and unit == unit.strip(" 。.，、"), (p.passage_id, unit)
     assert containing(passages_of[D004], "三门峡海关等相关部门按职责分工负责")
