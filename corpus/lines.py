@@ -31,6 +31,9 @@ FOOTNOTE = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s*[“\"「]
                       r"(?:[（(][^（()）：:。]{1,40}[）)])?\s*[：:]")
 NOTE = re.compile(r"^\*?(注|备注)\s*[：:]")
 ANNEX_MARK = re.compile(r"^附件\s*(\d*)$")
+MARKDOWN_HEADING = re.compile(r"^\s*#+\s")
+# `沪建建管联〔2026〕188号`, `…关于印发《…》的通知`: header lines that are complete however long.
+WHOLE_LINE = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$|的通知$")
 ANNEX_LIST = re.compile(r"^附件\s*[：:]")
 SENTENCE_END = "。！？；!?;：:"
 TITLE_MAX = 50  # a heading or title is one short line; a longer unpunctuated line is a cut sentence
@@ -61,6 +64,7 @@ class Line:
     number: int  # 1-based line of the first source line
     kind: LineKind
     text: MappedText
+    whole: bool = False  # a markdown heading, a 文号, a notice title: never joined to another line
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,8 @@ def clean_lines(source: str) -> CleanedSource:
         if PAGE_NUMBER.match(text.text):
             dropped.append(text.span)
             continue
-        lines.append(Line(number, classify(text.text), text))
+        whole = bool(MARKDOWN_HEADING.match(raw) or WHOLE_LINE.search(text.text))
+        lines.append(Line(number, classify(text.text), text, whole))
     return CleanedSource(lines, dropped)
 
 
@@ -148,6 +153,8 @@ def continues(previous: Line, line: Line) -> bool:
     joinable_previous = (LineKind.BODY, LineKind.HEADING, LineKind.FIELD, LineKind.FOOTNOTE, LineKind.NOTE)
     text = previous.text.text
     if previous.kind not in joinable_previous or not _may_continue(text, line) or text[-1] in SENTENCE_END:
+        return False
+    if previous.whole or line.whole:
         return False
     if CUT_REMNANT.match(line.text.text):
         return True  # even after a title-like line: no paragraph opens with a sentence of a few characters

@@ -210,7 +210,9 @@ class _DocumentParser:
         """A clause or paragraph group, split when long; every part keeps the clause's fields."""
         text = MappedText.join([line.text for line in lines], sep="\n")
         fields = extract_fields(text.text)
-        for part in split_passage_text(text, self.max_chars):
+        # an article's paragraphs and items are cut between lines where they can be: each part reads whole
+        by_line = self.stack[-1].level is HeadingLevel.ARTICLE
+        for part in split_passage_text(text, self.max_chars, by_line):
             self.add(kind, part.text, part, fields)
 
     def pending_in_item(self) -> bool:
@@ -292,9 +294,8 @@ class _DocumentParser:
             case LineKind.ANNEX_TITLE:
                 self.open_annex(self.annex_titles.index(compact(text)) + 1, compact(text), line)
             case LineKind.ANNEX_LIST:
-                self.flush()
                 j = _annex_list_end(lines, i)
-                self.add_block(PassageKind.TEXT, lines[i:j])
+                self.add_closing(lines[i:j])  # the list of annexes belongs to the notice, not to its last item
                 return j
             case LineKind.HEADING if not _is_list_item(line, self.pending) and not self.in_article(text):
                 if (title := _division_title(lines, i)) is not None:
@@ -320,7 +321,7 @@ class _DocumentParser:
                 j = i + 1
                 while j < len(lines) and lines[j].kind in (LineKind.COLOPHON, LineKind.DATE):
                     j += 1
-                self.add_closing(lines[i:j])
+                self.add_closing(lines[i:j], HeadingLevel.ANNEX)  # 版记 closes the whole document
                 return j
             case LineKind.DATE:
                 signature = _take_signature(self.pending, self.stack[-1].heading)
@@ -341,10 +342,11 @@ class _DocumentParser:
         level = heading_level(text)
         return self.stack[-1].level is HeadingLevel.ARTICLE and level is not None and level > HeadingLevel.ARTICLE
 
-    def add_closing(self, lines: list[Line]) -> None:
-        """A signature or the end matter: text of the document (or annex), not of the clause above."""
+    def add_closing(self, lines: list[Line], level: HeadingLevel = HeadingLevel.PART) -> None:
+        """A signature, a list of annexes or the end matter: text of the document (or of its annex, unless
+        `level` closes that too), not of the clause above."""
         self.flush()
-        self.close_sections(HeadingLevel.PART)
+        self.close_sections(level)
         self.add_block(PassageKind.TEXT, lines)
 
     def _listed_title(self, number: int) -> str:

@@ -9,6 +9,7 @@ from corpus.mapped_text import MappedText
 
 SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」）)]*|\n|$)")
 PHRASE = re.compile(r"[^，,、]*(?:[，,、]|$)")
+LINE = re.compile(r"[^\n]*(?:\n|$)")
 
 
 def _pieces(text: MappedText, pattern: re.Pattern[str]) -> list[MappedText]:
@@ -27,14 +28,23 @@ def _sentences(text: MappedText, max_chars: int) -> list[MappedText]:
     return out
 
 
-def split_passage_text(text: MappedText, max_chars: int) -> list[MappedText]:
-    """Parts of near-equal length, each at most `max_chars`, cut only between sentences."""
+def _lines(text: MappedText, max_chars: int) -> list[MappedText]:
+    """Whole lines (an article's paragraphs and items), a line over `max_chars` cut into sentences."""
+    out: list[MappedText] = []
+    for line in _pieces(text, LINE):
+        out += [line] if len(line) <= max_chars else _sentences(line, max_chars)
+    return out
+
+
+def split_passage_text(text: MappedText, max_chars: int, by_line: bool = False) -> list[MappedText]:
+    """Parts of near-equal length, each at most `max_chars`, cut only between sentences, or with
+    `by_line` only between lines where the lines allow it (an article's items stay whole)."""
     if len(text) <= max_chars:
         return [text]
     target = len(text) / math.ceil(len(text) / max_chars)
     parts: list[list[MappedText]] = [[]]
     size = 0
-    for sentence in _sentences(text, max_chars):
+    for sentence in (_lines if by_line else _sentences)(text, max_chars):
         if parts[-1] and (size + len(sentence) > max_chars or size >= target):
             parts.append([])
             size = 0

@@ -59,6 +59,12 @@ def markup_mask(source: str) -> bytearray:
     return mask
 
 
+def cited_text(source: str, mask: bytearray, start: int, end: int) -> str:
+    """The source slice without whitespace and without markup/debris."""
+    return "".join(char for offset, char in enumerate(source[start:end], start)
+                   if not mask[offset] and not char.isspace())
+
+
 def is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(char in it for char in short)

@@ -33,8 +33,8 @@ def test_parser_coverage_notices_a_lost_clause_part(corpus, monkeypatch):
     coverage stayed 1.0 because every heading line counted as covered. Replay that loss: it must show."""
     split = parser.split_passage_text
 
-    def lossy(text, max_chars):
-        parts = split(text, max_chars)
+    def lossy(text, max_chars, by_line=False):
+        parts = split(text, max_chars, by_line)
         return parts[1:] if text.text.startswith("3、加大国省干线") else parts
 
     monkeypatch.setattr(parser, "split_passage_text", lossy)

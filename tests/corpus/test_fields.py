@@ -1,9 +1,11 @@
-"""Responsible units and deadlines: fields.split_units / extract_fields, and on the real clauses."""
+"""Lead, responsible and cooperating units and deadlines: fields.split_units / extract_fields, and on
+the real clauses."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 
 from corpus.fields import extract_fields, split_units
 from corpus.models import PassageKind
@@ -181,3 +183,59 @@ def test_units_are_short_names(passages_of):
             for unit in p.units:
                 assert unit and unit == unit.strip(" 。.，、"), (p.passage_id, unit)
     assert containing(passages_of[D004], "三门峡海关等相关部门按职责分工负责")
+
+
+# -- who leads: 牵头 / 责任 / 配合 in every form the documents use (lines copied from them) ----------------
+
+ROLE_CASES = [
+    # (where the line comes from, the line, lead, responsible, cooperate, deadline)
+    ("001 L47", "（市市场监管局牵头，市公安局、税务局等部门配合，各县（市、区）负责）",
+     ("市市场监管局",), ("各县（市、区）",), ("市公安局", "税务局"), None),
+    ("001 L37", "继续压减工业产品生产许可证目录，开展企业条件审查和检查环节改革。（市市场监管局牵头）",
+     ("市市场监管局",), (), (), None),
+    ("001", "（市城管局、平顶山供电公司牵头、市自来水公司、燃气公司、热力集团公司负责）",
+     ("市城管局", "平顶山供电公司"), ("市自来水公司", "燃气公司", "热力集团公司"), (), None),
+    ("002", "(牵头单位:市自然资源和规划局;责任单位:市住房和城乡建设局、市住房保障中心;完成时限:2023年5月底)",
+     ("市自然资源和规划局",), ("市住房和城乡建设局", "市住房保障中心"), (), "2023年5月底"),
+    ("003", "（县政务服务和大数据管理局牵头，县直相关部门按职责分工负责）",
+     ("县政务服务和大数据管理局",), ("县直相关部门",), (), None),
+    ("003", "（县金融投资服务中心、县科技和工业信息化局、县财政局按职责分工负责）",
+     (), ("县金融投资服务中心", "县科技和工业信息化局", "县财政局"), (), None),
+    ("003", "（责任单位：县委宣传部牵头，县优化营商环境工作领导小组各成员单位配合）",
+     ("县委宣传部",), (), ("县优化营商环境工作领导小组各成员单位",), None),
+    ("004", "时间节点：2022年12月\n责任单位：市商务局、市财政局、三门峡海关等相关部门按职责分工负责",
+     (), ("市商务局", "市财政局", "三门峡海关"), (), "2022年12月"),
+    ("sample 上海", "（责任部门：市交通委、市公安局、市大数据中心。时间节点：2025年4月）",
+     (), ("市交通委", "市公安局", "市大数据中心"), (), "2025年4月"),
+    ("u04 第三条", "分别由发展改革、自然资源规划、行政审批服务和住房城乡建设部门牵头负责",
+     ("发展改革", "自然资源规划", "行政审批服务和住房城乡建设部门"), (), (), None),
+    ("written", "牵头单位：市发展改革委\n配合单位：市财政局、市税务局",
+     ("市发展改革委",), (), ("市财政局", "市税务局"), None),
+    ("written", "具体工作由市政务服务和大数据管理局负责。", (), ("市政务服务和大数据管理局",), (), None),
+]
+
+
+@pytest.mark.parametrize(("where", "line", "lead", "responsible", "cooperate", "deadline"), ROLE_CASES,
+                         ids=[case[0] for case in ROLE_CASES])
+def test_roles_in_the_order_the_text_names_them(where, line, lead, responsible, cooperate, deadline):
+    fields = extract_fields(line)
+    assert (fields.lead, fields.responsible, fields.cooperate, fields.deadline) == \
+        (lead, responsible, cooperate, deadline)
+
+
+def test_by_whom_only_for_units_of_government():
+    # 004: `…由设计单位负责`, `由客户承担接网工程费用并负责` name no unit of government
+    assert extract_fields("设计费用由设计单位负责。由客户承担接网工程费用并负责。") == extract_fields("")
+
+
+def test_lead_units_of_the_real_clauses(passages_of):
+    passage = only(passages_of[D001], "全市推开“证照分离”改革")
+    assert (passage.lead, passage.responsible, passage.cooperate) == (("市市场监管局",), (), ())
+    passage = only(passages_of[D002], "实施新建商品房水、电、气、暖联动开户")
+    # `(牵头单位:市城管局;责任单位:市政务服务和大数据管理局、市自然资源和规划局、国网焦作供电公司;完成时限: …)`
+    assert passage.lead == ("市城管局",)
+    assert passage.responsible == ("市政务服务和大数据管理局", "市自然资源和规划局", "国网焦作供电公司")
+    assert passage.deadline == "2023年10月底"
+    leads = sum(1 for passages in passages_of.values() for p in passages if p.lead)
+    cooperating = sum(1 for passages in passages_of.values() for p in passages if p.cooperate)
+    assert leads > 150 and cooperating > 50
