@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 
+from corpus.metadata import chinese_to_int
+
 
 class HeadingLevel(IntEnum):
     DOCUMENT = 0
@@ -62,6 +64,17 @@ def heading_level(text: str) -> HeadingLevel | None:
     for level, pattern in PLAN_PATTERNS:
         if pattern.match(text):
             return level
+    return None
+
+
+def plan_number(text: str) -> int | None:
+    """The number of a plan heading: `三、` → 3, `（十二）` → 12, `4.` → 4; None for others."""
+    for _, pattern in PLAN_PATTERNS:
+        if match := pattern.match(text):
+            number = match.group(1)
+            if number.isdigit():
+                return int(number)
+            return chinese_to_int(number) if "百" not in number else None
     return None
 
 

@@ -30,10 +30,12 @@ LEGAL_MARKER_SPACE = re.compile(rf"^(第\s*(?:[{LEGAL_NUMERAL}]+|\d{{1,4}})\s*(?
 FOOTNOTE = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s*[“\"「]?([^“”\"」：:，。.．、（()）\s\d]{2,16})[”\"」]?"
                       r"(?:[（(][^（()）：:。]{1,40}[）)])?\s*[：:]")
 NOTE = re.compile(r"^\*?(注|备注)\s*[：:]")
-ANNEX_MARK = re.compile(r"^附件\s*(\d*)$")
+ANNEX_MARK = re.compile(r"^(附件|附录)\s*(\d*)$")
 MARKDOWN_HEADING = re.compile(r"^\s*#+\s")
 # `沪建建管联〔2026〕188号`, `…关于印发《…》的通知`: header lines that are complete however long.
 WHOLE_LINE = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$|的通知$")
+# `204 06 13 信息化建设 2278800.00 2278800.00 0.00`: a table row a PDF gave as a line of figures.
+FIGURE_ROW = re.compile(r"(?:\s+-?\d[\d,.]*%?){2,}\s*$")
 ANNEX_LIST = re.compile(r"^附件\s*[：:]")
 SENTENCE_END = "。！？；!?;：:"
 TITLE_MAX = 50  # a heading or title is one short line; a longer unpunctuated line is a cut sentence
@@ -126,14 +128,14 @@ def clean_lines(source: str) -> CleanedSource:
         if PAGE_NUMBER.match(text.text):
             dropped.append(text.span)
             continue
-        whole = bool(MARKDOWN_HEADING.match(raw) or WHOLE_LINE.search(text.text))
+        whole = bool(MARKDOWN_HEADING.match(raw) or WHOLE_LINE.search(text.text) or FIGURE_ROW.search(text.text))
         lines.append(Line(number, classify(text.text), text, whole))
     return CleanedSource(lines, dropped)
 
 
 def _is_title_like(text: str) -> bool:
     """A short line with no clause punctuation: a heading or title, never continued."""
-    return len(text) <= TITLE_MAX and not re.search(r"[，。；、,;]", text)
+    return len(text) <= TITLE_MAX and not re.search(r"[，。；、;]|,(?!\d)", text)  # `96,282,213.44` is a figure
 
 
 def _is_fragment(text: str) -> bool:

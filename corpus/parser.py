@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 
 from corpus.fields import ClauseFields, extract_fields
-from corpus.headings import HeadingLevel, heading_label, heading_level, is_legal, legal_marker
-from corpus.lines import FOOTNOTE, Line, LineKind, clean_lines, reflow
+from corpus.headings import HeadingLevel, heading_label, heading_level, is_legal, legal_marker, plan_number
+from corpus.lines import ANNEX_MARK, FOOTNOTE, Line, LineKind, clean_lines, reflow
 from corpus.mapped_text import LineIndex, MappedText
 from corpus.metadata import compact
 from corpus.models import Document, Passage, PassageKind, Section, SourceSpan
@@ -30,6 +30,7 @@ NUMBERED_TITLE = re.compile(r"^\|?\s*\d{1,2}\s*[.．、]")
 EMPTY_TABLE_LINE = re.compile(r"^[\s|:\-]*$")  # `| | |`, `|----|---|`
 CONTENTS = re.compile(r"^目\s*录$")
 DOT_LEADER = re.compile(r"[.…·．\s]*\d*$")  # `第一章 总则……1`
+LEADER = re.compile(r"(?:[.·．]{3,}|…{2,})\s*\d*$")
 NO_FIELDS = ClauseFields()
 SIGNATURE_MAX = 3  # issuer lines above a date line
 
@@ -48,6 +49,7 @@ class _Frame:
     label: str
     section: Section
     heading: Line | None = None
+    number: int | None = None  # `三、` → 3
 
 
 def _shown_in_label(heading: Line, label: str) -> bool:
@@ -123,17 +125,23 @@ def _header_end(lines: list[Line], plan_title: str) -> int:
 
 
 def _contents_end(lines: list[Line], start: int) -> int:
-    """Index after the table of contents whose `目录` line is at `start`: its entries are short title
-    lines, up to where the first entry comes again as the real heading."""
-    entries = [compact(DOT_LEADER.sub("", line.text.text)) for line in lines[start + 1 :]]
-    if not entries:
-        return start + 1
-    for j, entry in enumerate(entries[1:], start=1):
-        if entry == entries[0]:
-            return start + 1 + j
-        if len(entry) > 50 or re.search(r"[。；;，,]", entry):
+    """Index after the table of contents whose `目录` line is at `start`: short title lines, often with dot
+    leaders and page numbers (`一、部门主要职能 ……… 3`), up to where the first entry comes again as the real
+    heading, or else up to the last line with dot leaders."""
+    first: str | None = None
+    last_leader = start
+    for j in range(start + 1, len(lines)):
+        text = lines[j].text.text
+        entry = compact(DOT_LEADER.sub("", text))
+        if first is None:
+            first = entry
+        elif entry == first:
+            return j
+        if LEADER.search(text):
+            last_leader = j
+        elif len(entry) > 50 or re.search(r"[。；;，,]", entry):
             break
-    return start + 1
+    return last_leader + 1
 
 
 def _division_title(lines: list[Line], i: int) -> Line | None:
@@ -146,14 +154,17 @@ def _division_title(lines: list[Line], i: int) -> Line | None:
     return following if following and following.kind is LineKind.BODY and _title_only(following) else None
 
 
-def _is_list_item(line: Line, pending: list[Line]) -> bool:
+def _is_list_item(line: Line, pending: list[Line], following: Line | None = None) -> bool:
     """`（一）总建筑面积不大于 10000 平方米；` after `…条件的项目：` is an enumeration, not a section;
-    so is every item after it up to the one that ends the list with `。`."""
+    so is every item after it up to the one that ends the list with `。`. A first item that ends with `。`
+    and is followed by its sibling (`（二）…`) opens a list of sections instead."""
     if not pending:
         return False
     text, previous = line.text.text, pending[-1].text.text
     if previous[-1] in "：:":
-        return text[-1] in "；;。" and len(text) < 80
+        sibling = following is not None and following.kind is LineKind.HEADING \
+            and heading_level(following.text.text) == heading_level(text)
+        return (text[-1] in "；;" or text[-1] == "。" and not sibling) and len(text) < 80
     # the item after a `；` item: as long as it needs (a page break may have joined its tail)
     return previous[-1] in "；;" and _is_list_item(pending[-1], pending[:-1])
 
@@ -174,6 +185,7 @@ class _DocumentParser:
         self.continues_item = False  # pending is a further task of the current numbered item
         self.annex_titles: list[str] = []
         self.annex_number = 0
+        self.inner_lists: dict[HeadingLevel, int] = {}  # level → next number of a list restarted inside a section
 
     # -- emitting passages -------------------------------------------------------------
     def cover(self, text: MappedText) -> None:
@@ -229,7 +241,7 @@ class _DocumentParser:
             return
         if not numbered:
             self.add_block(PassageKind.TEXT, pending)
-        elif len(pending) > 1 or not _title_only(pending[0]):
+        elif len(pending) > 1 or not _title_only(pending[0]) or not _shown_in_label(pending[0], self.stack[-1].label):
             self.add_block(PassageKind.CLAUSE, pending)
         # a bare heading waits: its children carry it in their section paths, or close_sections emits it
 
@@ -241,12 +253,13 @@ class _DocumentParser:
 
     def close_sections(self, level: int) -> None:
         """Leave the sections at `level` and deeper. A numbered one left with no passage and no subsection
-        keeps its heading as a clause of its own (`（一）加强组织领导。` followed by `（二）…`)."""
+        keeps its heading as a clause of its own (`（一）加强组织领导。` followed by `（二）…`); an empty annex
+        (`附录1` over a form a PDF lost) keeps its mark as text."""
         while self.stack[-1].level >= level:
             frame = self.stack[-1]
-            if frame.level >= HeadingLevel.PART and frame.heading is not None and not frame.section.passage_ids \
-                    and not frame.section.children:
-                self.add_block(PassageKind.CLAUSE, [frame.heading])
+            if frame.heading is not None and not frame.section.passage_ids and not frame.section.children:
+                kind = PassageKind.TEXT if frame.level is HeadingLevel.ANNEX else PassageKind.CLAUSE
+                self.add_block(kind, [frame.heading])
             self.stack.pop()
 
     def open_section(self, level: int, label: str, heading: Line) -> None:
@@ -254,7 +267,25 @@ class _DocumentParser:
         self.close_sections(level)
         section = Section(label, level, heading.number)
         self.stack[-1].section.children.append(section)
-        self.stack.append(_Frame(level, label, section, heading))
+        self.stack.append(_Frame(level, label, section, heading, plan_number(heading.text.text)))
+        self.inner_lists = {lvl: n for lvl, n in self.inner_lists.items() if lvl < level}
+
+    def in_inner_list(self, text: str) -> bool:
+        """`一、` while `三、` is open, with no heading above it in between: a list inside the section (the
+        rows of a table a PDF turned into lines), not new sections. It runs while its numbers follow on;
+        `四、` after the list's `一、 二、` is the section after `三、` again."""
+        level, number = heading_level(text), plan_number(text)
+        if level is None or number is None or is_legal(level):
+            return False
+        if self.inner_lists.get(level) == number:
+            self.inner_lists[level] = number + 1
+            return True
+        self.inner_lists.pop(level, None)
+        open_here = next((frame for frame in self.stack if frame.level == level), None)
+        if number == 1 and open_here is not None and (open_here.number or 0) > 1:
+            self.inner_lists[level] = 2
+            return True
+        return False
 
     # -- reading lines -----------------------------------------------------------------
     def parse(self) -> ParsedDocument:
@@ -284,12 +315,13 @@ class _DocumentParser:
         text = line.text.text
         match line.kind:
             case LineKind.ANNEX_MARK:
-                number = int(n) if (n := re.match(r"^附件\s*(\d*)", text).group(1)) else self.annex_number + 1
+                mark = ANNEX_MARK.match(text)
+                number = int(mark.group(2)) if mark.group(2) else self.annex_number + 1
                 has_title = i + 1 < len(lines) and lines[i + 1].kind in (LineKind.ANNEX_TITLE, LineKind.BODY) \
                     and _title_only(lines[i + 1])
                 heading = _merge(line, lines[i + 1]) if has_title else line
                 title = compact(lines[i + 1].text.text) if has_title else self._listed_title(number)
-                self.open_annex(number, title, heading)
+                self.open_annex(number, title, heading, mark.group(1))
                 return i + 2 if has_title else i + 1
             case LineKind.ANNEX_TITLE:
                 self.open_annex(self.annex_titles.index(compact(text)) + 1, compact(text), line)
@@ -297,7 +329,9 @@ class _DocumentParser:
                 j = _annex_list_end(lines, i)
                 self.add_closing(lines[i:j])  # the list of annexes belongs to the notice, not to its last item
                 return j
-            case LineKind.HEADING if not _is_list_item(line, self.pending) and not self.in_article(text):
+            case LineKind.HEADING if not _is_list_item(line, self.pending, _next(lines, i)) \
+                    and not self.in_article(text) \
+                    and not self.in_inner_list(text):
                 if (title := _division_title(lines, i)) is not None:
                     heading = _merge(line, title)
                     self.open_section(heading_level(text), f"{legal_marker(text)} {compact(title.text.text)}", heading)
@@ -352,13 +386,13 @@ class _DocumentParser:
     def _listed_title(self, number: int) -> str:
         return self.annex_titles[number - 1] if 0 < number <= len(self.annex_titles) else ""
 
-    def open_annex(self, number: int, title: str, heading: Line) -> None:
+    def open_annex(self, number: int, title: str, heading: Line, word: str = "附件") -> None:
         if self.stack[-1:] and self.annex_number == number and len(self.stack) > 1 and not self.pending \
                 and self.stack[-1].level == HeadingLevel.ANNEX:
             self.cover(heading.text)  # the title line right after its `附件 N` mark
             return
         self.annex_number = number
-        self.open_section(HeadingLevel.ANNEX, f"附件{number} {title}".strip(), heading)
+        self.open_section(HeadingLevel.ANNEX, f"{word}{number} {title}".strip(), heading)
         self.table_header, self.table_caption = None, None
 
     def read_table(self, lines: list[Line], i: int) -> int:
@@ -384,6 +418,10 @@ class _DocumentParser:
 
 def parse_document(document: Document, source: str, max_chars: int = DEFAULT_MAX_CHARS) -> ParsedDocument:
     return _DocumentParser(document, source, max_chars).parse()
+
+
+def _next(lines: list[Line], i: int) -> Line | None:
+    return lines[i + 1] if i + 1 < len(lines) else None
 
 
 def _merge(first: Line, second: Line) -> Line:

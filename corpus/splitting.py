@@ -10,6 +10,7 @@ from corpus.mapped_text import MappedText
 SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」）)]*|\n|$)")
 PHRASE = re.compile(r"[^，,、]*(?:[，,、]|$)")
 LINE = re.compile(r"[^\n]*(?:\n|$)")
+WORD = re.compile(r"\S*\s*")
 
 
 def _pieces(text: MappedText, pattern: re.Pattern[str]) -> list[MappedText]:
@@ -17,14 +18,18 @@ def _pieces(text: MappedText, pattern: re.Pattern[str]) -> list[MappedText]:
 
 
 def _sentences(text: MappedText, max_chars: int) -> list[MappedText]:
-    """Sentences, with any sentence over `max_chars` cut at commas, then hard."""
+    """Sentences, with any sentence over `max_chars` cut at commas, then at spaces, then hard."""
     out: list[MappedText] = []
     for sentence in _pieces(text, SENTENCE):
         if len(sentence) <= max_chars:
             out.append(sentence)
             continue
         for phrase in _pieces(sentence, PHRASE):
-            out += [phrase[i : i + max_chars] for i in range(0, len(phrase), max_chars)]
+            if len(phrase) <= max_chars:
+                out.append(phrase)
+                continue
+            for word in _pieces(phrase, WORD):  # a line of figures from a PDF table: cut between figures
+                out += [word[i : i + max_chars] for i in range(0, len(word), max_chars)]
     return out
 
 

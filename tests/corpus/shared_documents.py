@@ -44,3 +44,22 @@ def parsed_shared(name: str) -> ParsedDocument:
     stem = Path(name).stem
     document = Document(stem, Path(name).name, TITLES[name], None, None, None, None, None, None, None)
     return parse_document(document, source_of(name))
+
+
+# Word and PDF files of ../shared/measure: read by corpus.readers, titled by corpus.metadata, as the library does
+CONVERTED = ["measure/f01_zjzwfw_sso_shishi_zhiyin.docx", "measure/f04_huaian_2024_zhengfu_xinxi_gongkai_nianbao.pdf",
+             "measure/f05_changle_yancao_lingshou_xuke_zhinan.pdf", "measure/f06_putuo_sifaju_2026_bumen_yusuan.pdf"]
+
+
+@cache
+def converted(name: str) -> tuple[str, ParsedDocument]:
+    """The converted text and its parse."""
+    from corpus.metadata import extract_metadata
+    from corpus.readers import read_document
+
+    assert SHARED is not None
+    text = read_document(SHARED / name).text
+    stem = Path(name).stem
+    title = extract_metadata(text, Path(name).name).title
+    document = Document(stem, f"{stem}.txt", title, None, None, None, None, None, None, None)
+    return text, parse_document(document, text)

@@ -12,8 +12,9 @@ from corpus.parser import parse_document
 from tests.corpus.helpers import ALL_DOCS, D004, PAGE_NUMBER_LINE, SOURCE_MARKUP, TABLE_SEPARATOR_LINE, norm
 
 MIN_COVERAGE = 0.995
-# Sentence-ish pieces of a source line: a long clause is only ever split after one of these marks.
-PIECE = re.compile(r"[^。！？；!?;，,、]+[。！？；!?;，,、]*")
+# Sentence-ish pieces of a source line: a long clause is only ever split after one of these marks, or
+# (a line of figures from a PDF table, with no marks at all) between words.
+PIECE = re.compile(r"[^。！？；!?;，,、\s]+[。！？；!?;，,、]*")
 
 
 @pytest.mark.parametrize("doc_id", ALL_DOCS)
