@@ -36,8 +36,8 @@ LABELLED = re.compile(rf"({LABELS})\s*[：:]\s*({VALUE_CHAR}*(?:[（(][^）)]*[�
 DUTY_NOTE = re.compile(r"[（(]([^（()）。：:]*(?:[（(][^）)]*[）)][^（()）。：:]*)*(?:负责|牵头|配合|负责落实))[）)]")
 # A role word at the end of a unit, and the role it gives; `等相关部门` and `等` are only dropped.
 ROLE_SUFFIXES: list[tuple[re.Pattern[str], Role | None]] = [
-    (re.compile(r"牵头(?:负责|推进|落实)?$"), Role.LEAD),
-    (re.compile(r"(?:按照?职责分工|按职责)?负责(?:落实|推进)?$"), Role.RESPONSIBLE),
+    (re.compile(r"(?:分别)?牵头(?:负责|推进|落实)?$"), Role.LEAD),
+    (re.compile(r"(?:(?:按照?|根据)[^，,、]{0,6}?职责分工|按职责|分工|分别)?(?:负责|落实)(?:落实|推进)?$"), Role.RESPONSIBLE),
     (re.compile(r"(?:协助|参与|配合)$"), Role.COOPERATE),
     (re.compile(r"(?:等相关部门|等有关部门|等相关单位|等部门|等单位|等)$"), None),
 ]
@@ -45,8 +45,9 @@ ROLE_SUFFIXES: list[tuple[re.Pattern[str], Role | None]] = [
 UNIT_END = r"(?:局|委|办|厅|部|部门|政府|中心|公司|法院|检察院|委员会|管委会|机构|支行|分局)"
 RESPONSIBLE_BY = re.compile(rf"由([^，,。；;由（()）]{{2,60}}?{UNIT_END}(?:牵头负责|牵头|负责))")
 SHARED_DUTY = re.compile(rf"(?:^|[。；;\n])([^，,。；;\n]{{2,60}}?{UNIT_END}(?:等相关部门|等有关部门|等部门)?)按照?职责分工负责")
-# 002 writes `各县〔市、区〕人民政府`: a separator inside any of these brackets does not split units.
-OPENING, CLOSING = "（(〔[［【", "）)〕]］】"
+# 002 writes `各县〔市、区〕人民政府`: a separator inside any of these brackets (or quotes: `县“双随机、一公开”
+# 工作领导小组`) does not split units.
+OPENING, CLOSING = "（(〔[［【“", "）)〕]］】”"
 
 
 @dataclass(frozen=True)

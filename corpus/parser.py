@@ -357,7 +357,7 @@ class _DocumentParser:
                     j += 1
                 self.add_closing(lines[i:j], HeadingLevel.ANNEX)  # 版记 closes the whole document
                 return j
-            case LineKind.DATE:
+            case LineKind.DATE if _ends_a_part(self.pending, self.stack[-1].heading, _next(lines, i)):
                 signature = _take_signature(self.pending, self.stack[-1].heading)
                 self.add_closing([*signature, line])
             case LineKind.BODY if CONTENTS.match(compact(text)):
@@ -426,6 +426,14 @@ def _next(lines: list[Line], i: int) -> Line | None:
 
 def _merge(first: Line, second: Line) -> Line:
     return Line(first.number, second.kind, MappedText.join([first.text, second.text], sep="\n"))
+
+
+def _ends_a_part(pending: list[Line], heading: Line | None, following: Line | None) -> bool:
+    """Is a date on its own line the end of a signed notice (or annex), rather than a date in a list?
+    It is when issuer lines sign above it, or when the document, an annex or the end matter follows."""
+    ends = following is None or following.kind in (LineKind.ANNEX_MARK, LineKind.ANNEX_LIST, LineKind.ANNEX_TITLE,
+                                                   LineKind.COLOPHON)
+    return ends or bool(_take_signature(list(pending), heading))
 
 
 def _take_signature(pending: list[Line], heading: Line | None) -> list[Line]:

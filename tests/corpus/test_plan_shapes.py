@@ -164,3 +164,12 @@ def test_end_matter_never_joins_the_last_clause():
     first = only(parsed.passages, "（一）压缩开办时间")
     assert (first.lead, first.cooperate) == (("市市场监管局",), ("市公安局", "市税务局"))
     assert parsed.coverage == 1.0
+
+
+def test_a_date_in_a_clause_is_not_a_signature():
+    source = "# 测试市营商环境行动方案\n\n一、时间安排\n\n（一）完成验收的日期\n\n2024年6月30日\n\n届时完成全部验收工作。\n"
+    document = Document("903_plan", "903_plan.txt", "测试市营商环境行动方案", None, None, None, None, None, None, None)
+    parsed = parse_document(document, source)
+    clause = only(parsed.passages, "2024年6月30日")
+    assert clause.kind is PassageKind.CLAUSE and clause.section_path[-1] == "（一）完成验收的日期"
+    assert clause.text.endswith("届时完成全部验收工作。")
