@@ -58,7 +58,7 @@ LABEL_NAMES = frozenset(label for labels in LABELS.values() for label in labels)
 NUMERIC_DATE = re.compile(r"((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 EFFECTIVE = re.compile(rf"自\s*({DATE.pattern})\s*起\s*(?:施行|实施|执行|生效)")
 OWN_SUBJECT = re.compile(r"本(?:条例|规定|办法|细则|规则|方案|通知|意见|决定|措施|公告|通告|制度|标准|准则|要点|指南|指引|"
-                         r"实施意见|规划|计划|决议|章程)")
+                         r"实施意见|规划|计划|决议|章程|解释|法)")
 EFFECTIVE_ON_ISSUE = re.compile(r"自(?:印发|发布|公布|签发)之日起(?:施行|实施|执行|生效)")
 EFFECTIVE_LINE = re.compile(rf"^({DATE.pattern})\s*(?:起)?\s*(?:施行|实施|生效)$")
 REPEAL_SENTENCE = re.compile(r"[^。；;！!]*?(?:同时|予以|即行|一并)?废止\s*(?:[。；;]|$)")
@@ -66,7 +66,7 @@ QUOTED_TITLE = re.compile(r"《([^《》]+)》")
 # Document types, longest first so that 实施细则 is not read as 细则's neighbour 则.
 DOC_TYPES = ("条例", "规定", "办法", "细则", "规则", "方案", "通知", "意见", "要点", "措施", "决定", "公告", "通告", "指南",
              "指引", "报告", "规划", "计划", "纲要", "预算", "决算", "批复", "章程", "标准", "清单", "目录", "通报", "公报",
-             "守则", "准则", "制度", "命令", "决议", "答复", "函")
+             "守则", "准则", "制度", "命令", "决议", "答复", "解释", "函", "法")
 TYPE_SUFFIX = re.compile(rf"({'|'.join(DOC_TYPES)})(?:\s*[（(][^（）()]{{1,12}}[)）])*$")
 TITLE_MAX = 80
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
@@ -305,7 +305,7 @@ def _adoption_issuer(line: str) -> str | None:
     match = ADOPTION.search(line)
     if match is None:
         return None
-    return match.group(1) + match.group(2)
+    return re.sub(r"第[一二三四五六七八九十百零〇\d]+届", "", match.group(1)) + match.group(2)  # 第十三届全国… → 全国…
 
 
 def _signature(text: _Text) -> tuple[list[str], str | None]:
