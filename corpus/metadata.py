@@ -51,7 +51,7 @@ LABELS = {
                "编制单位"),
     "doc_number": ("发文字号", "文号", "发文号", "文件编号"),
     "title": ("标题", "文件名称", "名称"),
-    "date": ("成文日期", "印发日期", "发文日期", "签发日期", "发布日期", "公布日期"),
+    "date": ("成文日期", "印发日期", "发文日期", "签发日期", "发布日期", "公布日期", "发布时间"),
     "effective_date": ("施行日期", "实施日期", "生效日期"),
 }
 LABEL_NAMES = frozenset(label for labels in LABELS.values() for label in labels)
@@ -143,9 +143,9 @@ def parse_date(match: re.Match) -> str | None:
 
 
 def _date_only(line: str) -> str | None:
-    """The date of a line that is only a date (a signature date)."""
-    match = DATE.fullmatch(line.strip())
-    return parse_date(match) if match else None
+    """The date of a line that is only a date (a signature date): 2021年5月12日, 二〇二一年五月十二日, 2021.05.12."""
+    line = line.strip()
+    return _iso_date(line) if DATE.fullmatch(line) or NUMERIC_DATE.fullmatch(line) else None
 
 
 def is_organ(name: str) -> bool:
@@ -201,11 +201,22 @@ class _Text:
         return DATE.sub("", line).strip()
 
 
+def _label_cells(line: str) -> list[str]:
+    """`文章来源： 作者： 发布时间：2023年06月25日` → one cell per `label：value` pair."""
+    cells: list[str] = []
+    for token in line.split():
+        if cells and not re.search(r"[：:]", token) and not re.search(r"[：:]\S", cells[-1]):
+            cells[-1] += " " + token  # a value after `label：` (and the space after the colon)
+        else:
+            cells.append(token)
+    return cells if len(cells) > 1 and all(re.search(r"[：:]", cell) for cell in cells) else [line]
+
+
 def _labels(lines: list[str]) -> dict[str, str]:
     """`发文字号：沪府规〔2024〕5号` lines and `| 发文机关： | 上海市人民政府 |` rows → {field: value}."""
     found: dict[str, str] = {}
     for line in lines:
-        cells = line.strip().strip("|").split("|") if line.startswith("|") else [line]
+        cells = line.strip().strip("|").split("|") if line.startswith("|") else _label_cells(line)
         for i, cell in enumerate(cells):
             label, colon, value = cell.partition("：") if "：" in cell else cell.partition(":")
             label = re.sub(r"\s+", "", label)
@@ -256,10 +267,11 @@ def _title(text: _Text, file_name: str) -> tuple[str, bool, bool]:
     for line in text.head:
         if match := BARE_NOTICE_TITLE.search(line):
             return match.group(0), True, False  # the notice is the policy itself: its own title
-    heading = next((line for line, level in zip(text.head, text.heading_levels) if level == 1 and _is_title_line(line)),
-                   None)
+    top = min((level for level in text.heading_levels if level), default=0)
+    heading = next((line for line, level in zip(text.head, text.heading_levels) if top and level == top
+                    and _is_title_line(line)), None)
     if heading:
-        return heading, False, False  # a markdown document's `# title`
+        return heading, False, False  # a markdown document's (or web page's) top heading
     for i, line in enumerate(text.head):
         if not _is_title_line(line):
             continue
