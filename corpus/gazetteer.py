@@ -176,12 +176,17 @@ def _gazetteer() -> _Gazetteer:
 
 
 def aliases(name: str) -> tuple[str, ...]:
-    """Short forms of a place name: 广东省 → (广东,), 修武县 → (修武,); () for an unknown name."""
+    """Short forms of a place name: 广东省 → (广东,), 修武县 → (修武,), 上海市 → (上海, 沪); () for an unknown
+    name. A province's one-character abbreviation is included only where it is never part of an ordinary word
+    (沪, 浙, 皖; not 苏 of 复苏), so that finding an alias inside a text means the place."""
     gazetteer = _gazetteer()
-    if name in gazetteer.aliases:
-        return gazetteer.aliases[name]
-    place = resolve(name)
-    return gazetteer.aliases.get(place.name, ()) if place else ()
+    full = name if name in gazetteer.aliases else (place.name if (place := resolve(name)) else None)
+    if full is None:
+        return ()
+    exclusive = _dictionary()[1]
+    own = resolve(full)
+    return gazetteer.aliases[full] + tuple(char for char, place in gazetteer.abbreviations.items()
+                                           if char in exclusive and place == own)
 
 
 def resolve(name: str) -> Place | None:
