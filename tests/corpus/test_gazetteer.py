@@ -65,4 +65,6 @@ def test_aliases():
     assert aliases("上海市") == ("上海", "沪") and aliases("沪") == ("上海", "沪")
     assert aliases("江苏省") == ("江苏",)  # 苏 is also part of ordinary words (复苏)
     assert aliases("烟台市") == ("烟台",)
+    assert aliases("湖北省") == ("湖北",)  # 鄂 is also in 鄂尔多斯, a city of 内蒙古
+    assert find_places("鄂尔多斯市") == [Place("内蒙古自治区", "鄂尔多斯市")]
     assert aliases("某市") == ()
