@@ -128,6 +128,16 @@ def _word_tags() -> dict[str, tuple[int, str]]:
     return _dictionary()[0]
 
 
+@cache
+def _exclusive_abbreviations() -> frozenset[str]:
+    """Abbreviations that mean their province wherever they appear: never in ordinary words, and in no place
+    name of another province (鄂 is in 鄂尔多斯, 辽 in 辽源 of 吉林, 黔 in 重庆's 黔江区)."""
+    gazetteer = _gazetteer()
+    return frozenset(char for char in _dictionary()[1]
+                     if all(place.province == gazetteer.abbreviations[char].province
+                            for name, places in gazetteer.names.items() if char in name for place in places))
+
+
 def _is_ordinary_word(short: str, rank: int) -> bool:
     freq, tag = _word_tags().get(short, (0, "ns"))
     if tag in WORD_TAGS:
@@ -176,12 +186,17 @@ def _gazetteer() -> _Gazetteer:
 
 
 def aliases(name: str) -> tuple[str, ...]:
-    """Short forms of a place name: 广东省 → (广东,), 修武县 → (修武,); () for an unknown name."""
+    """Short forms of a place name: 广东省 → (广东,), 修武县 → (修武,), 上海市 → (上海, 沪); () for an unknown
+    name. A province's one-character abbreviation is included only where it is never part of an ordinary word
+    (沪, 浙, 皖; not 苏 of 复苏), so that finding an alias inside a text means the place."""
     gazetteer = _gazetteer()
-    if name in gazetteer.aliases:
-        return gazetteer.aliases[name]
-    place = resolve(name)
-    return gazetteer.aliases.get(place.name, ()) if place else ()
+    full = name if name in gazetteer.aliases else (place.name if (place := resolve(name)) else None)
+    if full is None:
+        return ()
+    exclusive = _exclusive_abbreviations()
+    own = resolve(full)
+    return gazetteer.aliases[full] + tuple(char for char, place in gazetteer.abbreviations.items()
+                                           if char in exclusive and place == own)
 
 
 def resolve(name: str) -> Place | None:
@@ -228,7 +243,7 @@ def _abbreviation_places(text: str, covered: set[int]) -> list[Place]:
     """沪, 浙, 皖 wherever they stand outside a longer name; 苏, 鲁, 藏 (parts of ordinary words too) only
     standing alone (a whole query word) or opening a document number (苏政发〔2020〕1号)."""
     gazetteer = _gazetteer()
-    exclusive = _dictionary()[1]
+    exclusive = _exclusive_abbreviations()
     places = []
     for i, char in enumerate(text):
         place = gazetteer.abbreviations.get(char)

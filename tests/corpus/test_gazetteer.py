@@ -56,11 +56,15 @@ def test_single_characters_and_ordinary_words_do_not_fire():
 
 
 def test_aliases():
-    assert aliases("广东省") == ("广东",)
+    assert aliases("广东省") == ("广东", "粤")
     assert aliases("修武县") == ("修武",)
     assert aliases("广西壮族自治区") == ("广西",)
     assert aliases("海西蒙古族藏族自治州") == ("海西",)
     assert aliases("浦东新区") == ("浦东",)
     assert aliases("和平区") == ()  # 和平 is an ordinary word
-    assert aliases("沪") == ("上海",)
+    assert aliases("上海市") == ("上海", "沪") and aliases("沪") == ("上海", "沪")
+    assert aliases("江苏省") == ("江苏",)  # 苏 is also part of ordinary words (复苏)
+    assert aliases("烟台市") == ("烟台",)
+    assert aliases("湖北省") == ("湖北",)  # 鄂 is also in 鄂尔多斯, a city of 内蒙古
+    assert find_places("鄂尔多斯市") == [Place("内蒙古自治区", "鄂尔多斯市")]
     assert aliases("某市") == ()
