@@ -165,9 +165,8 @@ class Retriever:
         dense_scores: dict[int, float] = {}
         if mode in (Mode.BM25, Mode.HYBRID):
             start = time.perf_counter()
-            scores = self.lexical.scores(tokens, allowed)
-            top = np.argsort(-scores, kind="stable")[: self.config.candidates]
-            bm25_scores = {int(i): float(scores[i]) for i in top if scores[i] > 0}
+            ids, scores = self.lexical.top(tokens, self.config.candidates, allowed)
+            bm25_scores = dict(zip(ids.tolist(), scores.tolist()))
             timings["bm25"] = timings.get("bm25", 0.0) + _ms(start)
         if vector is not None:
             start = time.perf_counter()
