@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from qa.api.routes import ask, dify, documents, health
+from qa.api.shedding import install_shedding
 from qa.config import Settings
 from qa.service import ServiceLoader
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.loader = loader
     app.add_exception_handler(RequestValidationError, validation_error)
+    install_shedding(app, settings)
 
     @app.middleware("http")
     async def json_only_and_access_log(request: Request, call_next):  # noqa: ANN202

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 
 from index.scope import FilterError
 from qa.api.deps import ServiceDep
+from qa.api.shedding import admit
 from qa.schemas import AskRequest, AskResponse, SearchResponse
 
-router = APIRouter(prefix="/api", tags=["questions"])
+router = APIRouter(prefix="/api", tags=["questions"], dependencies=[Depends(admit)])
 
 
 def _filter_error(error: FilterError) -> HTTPException:

@@ -12,15 +12,16 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
 from index.retriever import Mode
 from index.scope import FilterError, SearchFilters
 from qa.api.deps import ServiceDep, SettingsDep
+from qa.api.shedding import admit
 from qa.schemas import DifyCondition, DifyMetadataCondition, DifyRecord, DifyRetrievalRequest, DifyRetrievalResponse
 
-router = APIRouter(tags=["dify"])
+router = APIRouter(tags=["dify"], dependencies=[Depends(admit)])
 ALL_DOCUMENTS = "policy-qa"
 FIELD_NAMES = {"city": "city", "region": "city", "county": "city", "year": "year", "doc_id": "doc_id"}
 EQUALS = {"is", "=", "contains", "in"}
