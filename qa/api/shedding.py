@@ -14,6 +14,15 @@ from fastapi.responses import JSONResponse
 
 from index.batching import Overloaded
 from qa.config import Settings
+from qa.schemas import ErrorOut
+
+# OpenAPI for the routes that shed: the app-wide 503 reasons, plus being busy.
+SHED_RESPONSE = {503: {
+    "model": ErrorOut,
+    "description": "busy (too many requests in flight: retry after Retry-After seconds), index still loading or "
+                   "failed, or the request passed its deadline",
+    "headers": {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}},
+}}
 
 
 class InFlightLimit:
