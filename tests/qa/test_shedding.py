@@ -10,6 +10,7 @@ import socket
 import statistics
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ BUDGET_S = 180.0
 
 
 @pytest.fixture(scope="module")
-def base_url(client: TestClient) -> str:
+def bounded_url(client: TestClient) -> Iterator[str]:
     """The already loaded app, with an in-flight bound of BOUND, served by uvicorn on loopback."""
     app: FastAPI = client.app
     original = app.state.in_flight
@@ -55,7 +56,7 @@ def _questions(count: int) -> list[str]:
     return [f"{distinct[i % len(distinct)]}（{i}）" for i in range(count)]  # distinct texts: no cache hits
 
 
-def _load(base_url: str, path: str, questions: list[str]) -> list[tuple[int, float, dict]]:
+def _load(bounded_url: str, path: str, questions: list[str]) -> list[tuple[int, float, dict]]:
     """CLIENTS threads, each sending its share of the questions; (status, seconds, headers) per request."""
     results: list[tuple[int, float, dict]] = []
     lock = threading.Lock()
@@ -63,7 +64,7 @@ def _load(base_url: str, path: str, questions: list[str]) -> list[tuple[int, flo
     start = threading.Barrier(CLIENTS)
 
     def worker(mine: list[str]) -> None:
-        with httpx.Client(base_url=base_url, timeout=60) as http:
+        with httpx.Client(base_url=bounded_url, timeout=60) as http:
             start.wait()
             for question in mine:
                 if time.monotonic() > stop_at:
@@ -86,8 +87,8 @@ def _load(base_url: str, path: str, questions: list[str]) -> list[tuple[int, flo
 
 
 @pytest.mark.parametrize("path", ["/api/ask", "/api/search"])
-def test_past_the_bound_requests_get_503_with_retry_after(base_url: str, path: str) -> None:
-    results = _load(base_url, path, _questions(CLIENTS))
+def test_past_the_bound_requests_get_503_with_retry_after(bounded_url: str, path: str) -> None:
+    results = _load(bounded_url, path, _questions(CLIENTS))
     statuses = [status for status, _, _ in results]
     assert set(statuses) <= {200, 503}, statuses
     assert statuses.count(200) >= 1
@@ -96,8 +97,8 @@ def test_past_the_bound_requests_get_503_with_retry_after(base_url: str, path: s
     assert all(int(headers["retry-after"]) >= 1 for headers in shed)
 
 
-def test_overload_sheds_the_excess_and_keeps_latency_bounded(base_url: str, client: TestClient) -> None:
-    results = _load(base_url, "/api/ask", _questions(CLIENTS * PER_CLIENT))
+def test_overload_sheds_the_excess_and_keeps_latency_bounded(bounded_url: str, client: TestClient) -> None:
+    results = _load(bounded_url, "/api/ask", _questions(CLIENTS * PER_CLIENT))
     assert len(results) == CLIENTS * PER_CLIENT, "every request was answered within the budget"
     statuses = [status for status, _, _ in results]
     assert set(statuses) <= {200, 503}, [r for r in results if r[0] not in (200, 503)][:3]
