@@ -278,5 +278,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         typer.secho(str(error), err=True, fg="red")
         raise typer.Exit(2) from None
 
+
 if __name__ == "__main__":
     app()
