@@ -135,7 +135,7 @@ class Retriever:
             # so the large plan of one city cannot crowd the others out of the top k.
             per_region = []
             for region in named.regions:
-                in_region = np.isin(self.doc_index, [d for d in named.doc_ids if self.documents[d].region == region])
+                in_region = np.isin(self.doc_index, list(named.docs_of(region)))
                 mask = in_region if allowed is None else allowed & in_region
                 per_region.append(self._rank(mode, tokens, vector, mask, timings))
             ranked = _interleave(per_region)
@@ -205,10 +205,12 @@ class _Ranked:
 def _interleave(lists: list[list[_Ranked]]) -> list[_Ranked]:
     """Round-robin over ranked lists, the list with the best top score first."""
     lists = sorted((lst for lst in lists if lst), key=lambda lst: -lst[0].score)
-    merged: list[_Ranked] = []
+    merged: dict[int, _Ranked] = {}  # a document that governs several named places is in each list: once
     for round_items in zip_longest(*lists):
-        merged.extend(item for item in round_items if item is not None)
-    return merged
+        for item in round_items:
+            if item is not None and item.pid not in merged:
+                merged[item.pid] = item
+    return list(merged.values())
 
 
 def _ms(start: float) -> float:

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from corpus.documents import DOCUMENTS_DIR, LIBRARY_ROOT, open_library
+from corpus.library import Library
 from index.dense import EncoderConfig
 from index.fusion import FusionMethod
 from index.lexical import BM25Params
@@ -21,6 +23,11 @@ DATA_DIR = REPO_DIR / ".data"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICY_QA_")
 
+    documents_dir: Path = Field(DOCUMENTS_DIR, description="the library: every .txt/.md/.docx/.pdf/.html file in it "
+                                "is a document (default: the bundled plans)")
+    reviewed_record: Path | None = Field(None, description="reviewed metadata overriding extracted fields, by doc_id "
+                                         "(default: reviewed.json in the documents folder, if any)")
+    library_dir: Path = Field(LIBRARY_ROOT, description="library records: extracted metadata and converted texts")
     index_dir: Path = Field(DATA_DIR / "index", description="where the built index lives (a symlink)")
     model: str = Field(str(DATA_DIR / "models" / "multilingual-e5-small"),
                        description="embedding model: a local folder or a hub id such as BAAI/bge-small-zh-v1.5")
@@ -46,7 +53,10 @@ class Settings(BaseSettings):
     # ... or when no passage's cosine reaches this. Specific to the bundled e5-small, whose
     # cosines crowd into 0.8-0.92: another model needs its own value (0 disables).
     abstain_min_dense: float = Field(0.86, ge=0, le=1)
-    api_key: str = Field("policy-qa-dev-key", description="bearer key for the Dify /retrieval endpoint")
+    api_key: str = Field("policy-qa-dev-key", description="bearer key for /retrieval and for changing the library")
+
+    def library(self) -> Library:
+        return open_library(self.documents_dir, self.reviewed_record, self.max_chars, self.library_dir)
 
     def retriever_config(self) -> RetrieverConfig:
         return RetrieverConfig(

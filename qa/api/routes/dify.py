@@ -9,7 +9,6 @@ passage), so Dify's score_threshold means the same thing for every query.
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Header
@@ -17,12 +16,13 @@ from fastapi.responses import JSONResponse
 
 from index.retriever import Mode
 from index.scope import FilterError, SearchFilters
-from qa.api.deps import ServiceDep, SettingsDep
+from qa.api.deps import KeyProblem, ServiceDep, SettingsDep, bearer_key_problem
 from qa.schemas import DifyCondition, DifyMetadataCondition, DifyRecord, DifyRetrievalRequest, DifyRetrievalResponse
 
 router = APIRouter(tags=["dify"])
 ALL_DOCUMENTS = "policy-qa"
-FIELD_NAMES = {"city": "city", "region": "city", "county": "city", "year": "year", "doc_id": "doc_id"}
+FIELD_NAMES = {"city": "city", "region": "city", "county": "city", "province": "city", "year": "year",
+               "doc_id": "doc_id"}
 EQUALS = {"is", "=", "contains", "in"}
 
 
@@ -35,10 +35,10 @@ class DifyError(Exception):
 
 
 def _check_key(authorization: str | None, expected: str) -> None:
-    scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key:
+    problem = bearer_key_problem(authorization, expected)
+    if problem is KeyProblem.MISSING:
         raise DifyError(403, 1001, "Invalid Authorization header format. Expected 'Bearer <api-key>' format.")
-    if not secrets.compare_digest(key.strip(), expected):
+    if problem is KeyProblem.WRONG:
         raise DifyError(403, 1002, "Authorization failed")
 
 
@@ -47,7 +47,7 @@ def _filters(knowledge_id: str, condition: DifyMetadataCondition | None, known_d
     if knowledge_id != ALL_DOCUMENTS:
         if knowledge_id not in known_docs:
             raise DifyError(404, 2001, f"The knowledge does not exist: {knowledge_id!r} "
-                                       f"(use {ALL_DOCUMENTS!r} or a doc_id)")
+                                       f"(use {ALL_DOCUMENTS!r} or a doc_id: {', '.join(sorted(known_docs))})")
         values["doc_id"].append(knowledge_id)
     if condition:
         fields = {FIELD_NAMES.get(name) for c in condition.conditions for name in c.name}
@@ -80,8 +80,9 @@ def retrieval(body: DifyRetrievalRequest, service: ServiceDep, settings: Setting
               authorization: Annotated[str | None, Header()] = None) -> DifyRetrievalResponse | JSONResponse:
     try:
         _check_key(authorization, settings.api_key)
-        filters = _filters(body.knowledge_id, body.metadata_condition, set(service.retriever.documents))
-        result = service.retriever.search(body.query, mode=Mode.HYBRID, top_k=body.retrieval_setting.top_k,
+        served = service.served  # one library for the whole request
+        filters = _filters(body.knowledge_id, body.metadata_condition, set(served.retriever.documents))
+        result = served.retriever.search(body.query, mode=Mode.HYBRID, top_k=body.retrieval_setting.top_k,
                                           filters=filters)
     except DifyError as error:
         return error.response()
@@ -89,14 +90,14 @@ def retrieval(body: DifyRetrievalRequest, service: ServiceDep, settings: Setting
         return DifyError(400, 1003, str(error)).response()
     records = []
     for hit in result.hits:
-        score = service.composer.passage_score(body.query, hit)
+        score = served.composer.passage_score(body.query, hit)
         if score < body.retrieval_setting.score_threshold:
             continue
         p, d = hit.passage, hit.document
         records.append(DifyRecord(
             content=p.text, score=round(score, 4), title=f"{d.title} › {' › '.join(p.section_path[1:])}".rstrip(" ›"),
-            metadata={"doc_id": d.doc_id, "doc_number": d.doc_number, "city": d.city, "county": d.county,
-                      "year": d.year, "kind": str(p.kind), "passage_id": p.passage_id, "file": p.source.file,
+            metadata={"doc_id": d.doc_id, "doc_number": d.doc_number, "province": d.province, "city": d.city,
+                      "county": d.county, "year": d.year, "doc_type": d.doc_type, "kind": str(p.kind), "passage_id": p.passage_id, "file": p.source.file,
                       "line_start": p.source.line_start, "line_end": p.source.line_end,
                       "section_path": list(p.section_path)}))
     return DifyRetrievalResponse(records=records)
