@@ -102,18 +102,47 @@ def validate_filters(filters: SearchFilters, documents: dict[str, Document]) -> 
         raise FilterError("; ".join(problems))
 
 
-def filter_mask(filters: SearchFilters, passages: list[Passage], documents: dict[str, Document]) -> np.ndarray | None:
-    """Boolean mask of the passages the filters allow (None: all). Values must be validated first."""
-    if not filters:
-        return None
-    allowed_docs = {
-        doc_id for doc_id, d in documents.items()
-        if (not filters.city or any(_place_matches(d, c) for c in filters.city))
-        and (not filters.year or d.year in filters.year)
-        and (not filters.doc_id or doc_id in filters.doc_id)
-    }
-    kinds = set(filters.kind)
-    return np.array([p.doc_id in allowed_docs and (not kinds or p.kind in kinds) for p in passages], dtype=bool)
+@dataclass(frozen=True)
+class Selection:
+    """The passages a search may use: a conjunction of optional sets (None: no condition).
+
+    Backends turn it into what they filter with (a mask, a Milvus expression), inside the search.
+    A place filter becomes the documents of that place (province, city or county), so every backend
+    filters places the same way, by doc_id.
+    """
+
+    years: frozenset[int] | None = None
+    doc_ids: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, filters: SearchFilters, documents: dict[str, Document]) -> Selection:
+        """The filters with place names (`修武`, `广东`, `沪`) resolved to their documents. Values must be validated first."""
+        doc_ids = set(filters.doc_id) if filters.doc_id else None
+        if filters.city:
+            of_places = {doc_id for doc_id, d in documents.items() if any(_place_matches(d, c) for c in filters.city)}
+            doc_ids = of_places if doc_ids is None else doc_ids & of_places
+        return cls(frozenset(filters.year) or None, None if doc_ids is None else frozenset(doc_ids),
+                   frozenset(filters.kind) or None)
+
+    def narrowed(self, doc_ids: set[str] | frozenset[str]) -> Selection:
+        """Only passages of these documents too."""
+        within = frozenset(doc_ids) if self.doc_ids is None else self.doc_ids & frozenset(doc_ids)
+        return Selection(self.years, within, self.kinds)
+
+    def __bool__(self) -> bool:
+        return any(value is not None for value in (self.years, self.doc_ids, self.kinds))
+
+    def allows(self, passage: Passage, document: Document) -> bool:
+        return ((self.years is None or document.year in self.years)
+                and (self.doc_ids is None or document.doc_id in self.doc_ids)
+                and (self.kinds is None or passage.kind in self.kinds))
+
+    def mask(self, passages: list[Passage], documents: dict[str, Document]) -> np.ndarray | None:
+        """Boolean mask over `passages` (None: all allowed)."""
+        if not self:
+            return None
+        return np.array([self.allows(p, documents[p.doc_id]) for p in passages], dtype=bool)
 
 
 def _within(document: Document, place: Place) -> bool:

@@ -254,14 +254,16 @@ def bench_api(requests: Annotated[int, typer.Option(min=1, help="requests per ph
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the web page (the index is loaded, or built, at start)."""
-    import uvicorn
-
-    from qa.app import create_app
+    from qa.config import UnsafeBinding
+    from qa.server import serve as run_server
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     typer.echo(f"policy-qa on http://{host}:{port}  (API docs: /docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
-
+    try:
+        run_server(host, port)
+    except UnsafeBinding as error:
+        typer.secho(str(error), err=True, fg="red")
+        raise typer.Exit(2) from None
 
 if __name__ == "__main__":
     app()

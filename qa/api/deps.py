@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import hmac
 from enum import StrEnum
 from typing import Annotated
 
@@ -18,8 +18,8 @@ def get_loader(request: Request) -> ServiceLoader:
 
 def get_service(loader: Annotated[ServiceLoader, Depends(get_loader)]) -> QAService:
     if loader.service is None:
-        detail = f"index failed to load: {loader.error}" if loader.error else "index is still loading; retry shortly"
-        raise HTTPException(status_code=503, detail=detail)
+        detail = loader.error or "index is still loading; retry shortly"
+        raise HTTPException(status_code=503, detail=detail, headers={"Retry-After": "5"})
     return loader.service
 
 
@@ -32,17 +32,18 @@ class KeyProblem(StrEnum):
     WRONG = "wrong"
 
 
-def bearer_key_problem(authorization: str | None, expected: str) -> KeyProblem | None:
+def bearer_key_problem(authorization: str | None, expected: bytes) -> KeyProblem | None:
     """Check an `Authorization: Bearer <key>` header against the API key (in constant time)."""
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         return KeyProblem.MISSING
-    return None if secrets.compare_digest(key.strip(), expected) else KeyProblem.WRONG
+    # Header values arrive as latin-1 text: back to the bytes sent, so any key compares as UTF-8 bytes.
+    return None if hmac.compare_digest(key.strip().encode("latin-1", errors="replace"), expected) else KeyProblem.WRONG
 
 
-def require_api_key(settings: Annotated[Settings, Depends(get_settings)],
-                    authorization: Annotated[str | None, Header()] = None) -> None:
-    problem = bearer_key_problem(authorization, settings.api_key)
+def require_api_key(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """The key that guards /retrieval guards changes to the library too."""
+    problem = bearer_key_problem(authorization, request.app.state.retrieval_key)
     if problem is KeyProblem.MISSING:
         raise HTTPException(401, "this endpoint needs the API key: send 'Authorization: Bearer <key>'",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -16,7 +16,7 @@ from corpus.documents import DOCUMENTS_DIR, MANIFEST_PATH, open_library
 from corpus.library import Library, LibraryError, LibraryProblem, LibraryState, safe_file_name
 from corpus.models import Level
 from corpus.readers import MAX_BYTES, Unreadable
-from index.scope import FilterError, SearchFilters, filter_mask, named_scope, validate_filters
+from index.scope import FilterError, SearchFilters, Selection, named_scope, validate_filters
 from tests.corpus.helpers import ALL_DOCS, D000, D001
 
 SHARED = next((p / "shared" for p in Path(__file__).parents if (p / "shared" / "samples").is_dir()), Path("shared"))
@@ -267,7 +267,7 @@ def test_filters_take_any_place_of_the_library_and_list_them_when_unknown(provin
     def allowed(**filters) -> set[str]:  # noqa: ANN003
         search = SearchFilters(**{k: tuple(v) for k, v in filters.items()})
         validate_filters(search, docs)
-        mask = filter_mask(search, passages, docs)
+        mask = Selection.of(search, docs).mask(passages, docs)
         return {p.doc_id for p, keep in zip(passages, mask) if keep}
 
     assert allowed(city=["广东省"]) == allowed(city=["广东"]) == {GUANGDONG, GUANGZHOU}

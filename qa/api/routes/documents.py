@@ -1,6 +1,6 @@
 """The library over HTTP: list, read, add (multipart upload) and remove documents.
 
-Adding and removing need the API key. An upload is streamed to a temporary folder with a size cap,
+Adding and removing need the API key. An upload is streamed to a temporary folder under a size cap,
 checked and read, indexed beside the current index and swapped in; the service keeps answering
 throughout. A bad file gets a 4xx saying what is wrong and changes nothing.
 """
@@ -8,7 +8,6 @@ throughout. A bad file gets a 4xx saying what is wrong and changes nothing.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -19,13 +18,14 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from corpus.library import LibraryError, LibraryProblem
 from corpus.readers import MAX_BYTES, Unreadable
 from qa.api.deps import ApiKeyDep, ServiceDep
-from qa.schemas import DocumentDetail, DocumentOut, LibraryChangeOut
+from qa.schemas import DocumentDetail, DocumentOut, ErrorOut, LibraryChangeOut
 from qa.service import ChangeReport, document_out
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 UPLOAD_FIELD = "file"
 MAX_FILES = 20
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the files' bytes
+MAX_UPLOAD_BODY = MAX_BYTES + MULTIPART_OVERHEAD
 CHUNK = 1 << 16
 STATUS = {Unreadable.TOO_LARGE: 413, Unreadable.UNSUPPORTED_TYPE: 415, LibraryProblem.DUPLICATE: 409,
           LibraryProblem.NAME_TAKEN: 409, LibraryProblem.UNKNOWN_DOCUMENT: 404}
@@ -52,7 +52,7 @@ def list_documents(service: ServiceDep) -> list[DocumentOut]:
 
 
 @router.get("/{doc_id}", response_model=DocumentDetail, summary="A document with its full text",
-            responses={404: {"description": "no such document"}})
+            responses={404: {"model": ErrorOut, "description": "no document with this id"}})
 def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
     document = service.document(doc_id)
     if document is None:
@@ -60,30 +60,15 @@ def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
     return document
 
 
-async def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise HTTPException(413, {"reason": str(Unreadable.TOO_LARGE),
-                                      "message": f"the upload is over the {MAX_BYTES // 2**20} MB limit"})
-        yield chunk
-
-
 async def _receive_files(request: Request, folder: Path) -> list[tuple[str, Path]]:
-    """Stream the multipart body (never more than the size limit) and save each file part in `folder`."""
+    """Stream the multipart body and save each file part in `folder`. The request guard (qa/api/middleware.py)
+    cuts the body off past MAX_UPLOAD_BODY as it arrives; a file over 20 MB within it is refused by the reader."""
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
         raise HTTPException(400, f"send the files as multipart/form-data in field {UPLOAD_FIELD!r} "
                                  f"(got Content-Type {content_type or 'none'})")
-    limit = MAX_BYTES + MULTIPART_OVERHEAD
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, {"reason": str(Unreadable.TOO_LARGE),
-                                  "message": f"the upload is {int(declared) / 2**20:.1f} MB, over the "
-                                             f"{MAX_BYTES // 2**20} MB limit"})
     try:
-        form = await MultiPartParser(request.headers, _capped(request, limit), max_files=MAX_FILES).parse()
+        form = await MultiPartParser(request.headers, request.stream(), max_files=MAX_FILES).parse()
     except MultiPartException as error:
         raise HTTPException(400, f"malformed multipart upload: {error.message}") from None
     try:
