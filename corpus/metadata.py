@@ -20,7 +20,7 @@ SIGNATURE_LINES = 4  # issuer lines stacked above a signature date
 
 CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0, "Ｏ": 0, "0": 0}
 YEAR = r"(\d{4}|[〇○零OＯ一二三四五六七八九]{4})"
-MONTH_DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+MONTH_DAY = r"(\d{1,2}|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"  # 8, 十二, 二十八
 DATE = re.compile(rf"{YEAR}\s*年\s*{MONTH_DAY}\s*月\s*{MONTH_DAY}\s*日")
 BRACKETS = r"[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]"
 DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,12}}\s*{BRACKETS}\s*第?\s*\d+\s*号")
@@ -51,14 +51,14 @@ LABELS = {
                "编制单位"),
     "doc_number": ("发文字号", "文号", "发文号", "文件编号"),
     "title": ("标题", "文件名称", "名称"),
-    "date": ("成文日期", "印发日期", "发文日期", "签发日期", "发布日期", "公布日期"),
+    "date": ("成文日期", "印发日期", "发文日期", "签发日期", "发布日期", "公布日期", "发布时间"),
     "effective_date": ("施行日期", "实施日期", "生效日期"),
 }
 LABEL_NAMES = frozenset(label for labels in LABELS.values() for label in labels)
 NUMERIC_DATE = re.compile(r"((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 EFFECTIVE = re.compile(rf"自\s*({DATE.pattern})\s*起\s*(?:施行|实施|执行|生效)")
 OWN_SUBJECT = re.compile(r"本(?:条例|规定|办法|细则|规则|方案|通知|意见|决定|措施|公告|通告|制度|标准|准则|要点|指南|指引|"
-                         r"实施意见|规划|计划|决议|章程)")
+                         r"实施意见|规划|计划|决议|章程|解释|法)")
 EFFECTIVE_ON_ISSUE = re.compile(r"自(?:印发|发布|公布|签发)之日起(?:施行|实施|执行|生效)")
 EFFECTIVE_LINE = re.compile(rf"^({DATE.pattern})\s*(?:起)?\s*(?:施行|实施|生效)$")
 REPEAL_SENTENCE = re.compile(r"[^。；;！!]*?(?:同时|予以|即行|一并)?废止\s*(?:[。；;]|$)")
@@ -66,7 +66,7 @@ QUOTED_TITLE = re.compile(r"《([^《》]+)》")
 # Document types, longest first so that 实施细则 is not read as 细则's neighbour 则.
 DOC_TYPES = ("条例", "规定", "办法", "细则", "规则", "方案", "通知", "意见", "要点", "措施", "决定", "公告", "通告", "指南",
              "指引", "报告", "规划", "计划", "纲要", "预算", "决算", "批复", "章程", "标准", "清单", "目录", "通报", "公报",
-             "守则", "准则", "制度", "命令", "决议", "答复", "函")
+             "守则", "准则", "制度", "命令", "决议", "答复", "解释", "函", "法")
 TYPE_SUFFIX = re.compile(rf"({'|'.join(DOC_TYPES)})(?:\s*[（(][^（）()]{{1,12}}[)）])*$")
 TITLE_MAX = 80
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
@@ -143,9 +143,9 @@ def parse_date(match: re.Match) -> str | None:
 
 
 def _date_only(line: str) -> str | None:
-    """The date of a line that is only a date (a signature date)."""
-    match = DATE.fullmatch(line.strip())
-    return parse_date(match) if match else None
+    """The date of a line that is only a date (a signature date): 2021年5月12日, 二〇二一年五月十二日, 2021.05.12."""
+    line = line.strip()
+    return _iso_date(line) if DATE.fullmatch(line) or NUMERIC_DATE.fullmatch(line) else None
 
 
 def is_organ(name: str) -> bool:
@@ -201,11 +201,22 @@ class _Text:
         return DATE.sub("", line).strip()
 
 
+def _label_cells(line: str) -> list[str]:
+    """`文章来源： 作者： 发布时间：2023年06月25日` → one cell per `label：value` pair."""
+    cells: list[str] = []
+    for token in line.split():
+        if cells and not re.search(r"[：:]", token) and not re.search(r"[：:]\S", cells[-1]):
+            cells[-1] += " " + token  # a value after `label：` (and the space after the colon)
+        else:
+            cells.append(token)
+    return cells if len(cells) > 1 and all(re.search(r"[：:]", cell) for cell in cells) else [line]
+
+
 def _labels(lines: list[str]) -> dict[str, str]:
     """`发文字号：沪府规〔2024〕5号` lines and `| 发文机关： | 上海市人民政府 |` rows → {field: value}."""
     found: dict[str, str] = {}
     for line in lines:
-        cells = line.strip().strip("|").split("|") if line.startswith("|") else [line]
+        cells = line.strip().strip("|").split("|") if line.startswith("|") else _label_cells(line)
         for i, cell in enumerate(cells):
             label, colon, value = cell.partition("：") if "：" in cell else cell.partition(":")
             label = re.sub(r"\s+", "", label)
@@ -256,10 +267,11 @@ def _title(text: _Text, file_name: str) -> tuple[str, bool, bool]:
     for line in text.head:
         if match := BARE_NOTICE_TITLE.search(line):
             return match.group(0), True, False  # the notice is the policy itself: its own title
-    heading = next((line for line, level in zip(text.head, text.heading_levels) if level == 1 and _is_title_line(line)),
-                   None)
+    top = min((level for level in text.heading_levels if level), default=0)
+    heading = next((line for line, level in zip(text.head, text.heading_levels) if top and level == top
+                    and _is_title_line(line)), None)
     if heading:
-        return heading, False, False  # a markdown document's `# title`
+        return heading, False, False  # a markdown document's (or web page's) top heading
     for i, line in enumerate(text.head):
         if not _is_title_line(line):
             continue
@@ -288,7 +300,8 @@ def _doc_number(text: _Text) -> tuple[str | None, int | None]:
             return number, int(year.group(1)) if year else None
     for line in text.head:
         bare = line.strip("（）() ")
-        if match := DOC_NUMBER.match(bare):
+        # the number alone on its line (or before 签发人): not a number cited at the start of a sentence
+        if (match := DOC_NUMBER.match(bare)) and re.match(r"$|\s|签发", bare[match.end():]):
             return re.sub(r"\s+", "", match.group(0)), int(match.group(1))
     for line in map(text.undated, text.head):
         if match := ORDER_NUMBER.match(line):
@@ -304,7 +317,7 @@ def _adoption_issuer(line: str) -> str | None:
     match = ADOPTION.search(line)
     if match is None:
         return None
-    return match.group(1) + match.group(2)
+    return re.sub(r"第[一二三四五六七八九十百零〇\d]+届", "", match.group(1)) + match.group(2)  # 第十三届全国… → 全国…
 
 
 def _signature(text: _Text) -> tuple[list[str], str | None]:

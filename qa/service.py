@@ -75,6 +75,7 @@ class QAService:
         with library.locked():
             state = library.load()
             retriever = Retriever.open(settings.retriever_config(), corpus=state.corpus)
+        retriever.encoder.start_batching(settings.batching_config())  # one worker owns the query model
         return cls(settings, library, cls._serve(settings, state, retriever))
 
     @staticmethod

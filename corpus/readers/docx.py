@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import zipfile
-
+import zlib
 from collections.abc import Iterator
 
 import docx
+from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml.etree import XMLSyntaxError
 
 from corpus.readers.errors import Unreadable, UnreadableDocument
 from corpus.readers.markdown import markdown_table
@@ -30,7 +32,7 @@ def _table_rows(table: Table) -> list[list[str]]:
     return rows
 
 
-def _body_items(document, container=None) -> Iterator[Paragraph | Table]:
+def _body_items(document: WordDocument, container=None) -> Iterator[Paragraph | Table]:
     """Paragraphs and tables in body order, including those inside content controls (w:sdt)."""
     container = document.element.body if container is None else container
     for child in container.iterchildren():
@@ -42,20 +44,26 @@ def _body_items(document, container=None) -> Iterator[Paragraph | Table]:
             yield from _body_items(document, content)
 
 
+# What a damaged or mislabelled .docx raises while it is unzipped and parsed
+BROKEN_FILE = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, NotImplementedError, XMLSyntaxError)
+
+
 def read_docx(data: bytes, name: str) -> str:
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        return _convert(docx.Document(io.BytesIO(data)))
+    except BROKEN_FILE as error:
         raise UnreadableDocument(Unreadable.UNDECODABLE, f"{name} is not a readable Word .docx file ({error}); "
                                  "open it in Word or WPS and save it again as .docx") from error
+
+
+def _convert(document: WordDocument) -> str:
     numbering = Numbering.of(document)
     blocks: list[str] = []
     for item in _body_items(document):
         if isinstance(item, Paragraph):
-            text = item.text.strip()
-            label = numbering.label(item)
-            if text or label:
-                blocks.append((label + text).strip())
+            label = numbering.label(item)  # counted even on an empty paragraph, as Word counts it
+            if text := item.text.strip():
+                blocks.append(label + text)
         else:
             table = markdown_table(_table_rows(item))
             if table:

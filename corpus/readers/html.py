@@ -5,17 +5,23 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 
 from corpus.readers.markdown import markdown_table
 
 DROPPED = ("script", "style", "noscript", "template", "nav", "aside", "form", "iframe", "svg", "button", "select",
            "head", "input", "textarea")
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+NOT_TEXT = (Comment, CData, ProcessingInstruction, Doctype, Declaration)
 KEPT = ("h1", "h2", "table")  # a sibling holding one of these is part of the document, not chrome
 LINK_SHARE = 0.6  # a block whose text is mostly link text is navigation
 BLOCKS = {"p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
           "blockquote", "pre", "dd", "dt", "ul", "ol", "dl", "center", "table", "hr", "figure", "figcaption",
           "address", "td", "th", "caption"}
 LONG_CELL = 200  # a cell holding more text than this is a page region, not a table cell
+CHROME_NAME = re.compile(r"foot|copyright|bottom|breadcrumb|crumb|sidebar|menu|navbar|share|toolbar|topbar",
+                         re.IGNORECASE)
+CHROME_SHARE = 0.3
 MAIN_SHARE = 0.9  # a container holding this share of the page's text is its main content
 
 
@@ -42,13 +48,24 @@ def _main_container(body: Tag) -> Tag:
         if best is None or total == 0 or _text_length(best) < MAIN_SHARE * total or best.name in ("tr", "tbody") \
                 or (best.name == "table" and _is_data_table(best)):
             return node
-        if any(child is not best and (child.name in KEPT or child.find(KEPT) is not None) for child in children):
+        if any(child is not best and _holds_title_or_table(child) for child in children):
             return node
         node = best
 
 
 def _word_length(tag: Tag) -> int:
     return sum(1 for ch in tag.get_text() if ch.isalnum())
+
+
+def _named_as_chrome(tag: Tag) -> bool:
+    names = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
+    return tag.name not in ("html", "body", "main", "article") and bool(CHROME_NAME.search(names))
+
+
+def _holds_title_or_table(tag: Tag) -> bool:
+    """Does this block hold a title or a table with text (not a logo heading holding an image)?"""
+    found = [tag] if tag.name in KEPT else tag.find_all(KEPT)
+    return any(element.get_text(strip=True) for element in found)
 
 
 def _link_share(tag: Tag) -> float:
@@ -67,16 +84,24 @@ def _drop_boilerplate(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(("div", "ul", "ol", "table", "section", "p", "span", "dl")):
         if not tag.decomposed and tag.find("a") is not None and _link_share(tag) >= LINK_SHARE:
             tag.decompose()
+    page = _text_length(soup)
+    for tag in soup.find_all(_named_as_chrome):
+        # a block named footer, menu, breadcrumb … that does not hold most of the page
+        if not tag.decomposed and _text_length(tag) < CHROME_SHARE * page:
+            tag.decompose()
 
 
 def _lines(node: Tag, out: list[str], current: list[str]) -> None:
     for child in node.children:
         if isinstance(child, NavigableString):
-            if child.__class__.__name__ in ("Comment", "CData", "ProcessingInstruction", "Doctype", "Declaration"):
-                continue
-            current.append(str(child))
+            if not isinstance(child, NOT_TEXT):
+                current.append(str(child))
         elif isinstance(child, Tag):
-            if child.name == "table" and _is_data_table(child):
+            if child.name in HEADINGS:
+                _flush(out, current)
+                # kept as a markdown heading: the page's title stays recognisable as the title
+                _flush(out, ["#" * int(child.name[1]) + " " + child.get_text()] if child.get_text(strip=True) else [])
+            elif child.name == "table" and _is_data_table(child):
                 _flush(out, current)
                 rows = [[cell.get_text(" ") for cell in tr.find_all(["td", "th"], recursive=False)]
                         for tr in child.find_all("tr")]

@@ -103,6 +103,7 @@ class Level:
     num_format: str
     template: str
     separator: str
+    legal: bool = False  # isLgl: every number in this level's text in Arabic digits (1.2, not 一.2)
 
 
 def _val(element, tag: str) -> str | None:
@@ -116,6 +117,7 @@ def _read_level(lvl) -> Level:
         num_format=_val(lvl, "w:numFmt") or "decimal",
         template=_val(lvl, "w:lvlText") or "",
         separator=SEPARATORS.get(_val(lvl, "w:suff") or "tab", " "),
+        legal=lvl.find(qn("w:isLgl")) is not None,
     )
 
 
@@ -224,7 +226,8 @@ class Numbering:
             if placeholder in text:
                 shown = levels.get(k)
                 value = counters.get(k, shown.start if shown else 1)
-                text = text.replace(placeholder, FORMATS.get(shown.num_format if shown else "decimal", str)(value))
+                num_format = shown.num_format if shown and not level.legal else "decimal"
+                text = text.replace(placeholder, FORMATS.get(num_format, str)(value))
         if not text:
             return ""
         return text + (level.separator if text[-1] not in "、.．）)】]:：" else "")

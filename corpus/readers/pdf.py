@@ -37,6 +37,9 @@ def read_pdf(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
                                      "if it is password-protected, save an unprotected copy") from error
         try:
             pages = [_page_text(page) for page in document]
+        except pdfium.PdfiumError as error:
+            raise UnreadableDocument(Unreadable.UNDECODABLE, f"{name} is a damaged PDF ({error}): "
+                                     "open it in a PDF reader and save or print it to a new PDF") from error
         finally:
             document.close()
     visible = "".join(re.sub(r"\s", "", page) for page in pages)

@@ -236,3 +236,22 @@ def test_joint_city_notice_without_signature():
     assert "effective_date" in meta.guessed
     assert meta.repeals == ("淄博市优化营商环境实施方案",)
     assert (meta.city, meta.level) == ("淄博市", Level.CITY)
+
+
+def test_national_law_adopted_by_the_npc_standing_committee():
+    text = ("# 中华人民共和国反有组织犯罪法\n\n2021年12月24日 第十三届全国人民代表大会常务委员会第三十二次会议通过\n\n"
+            "## 第一章 总  则\n\n第一条 为了预防和惩治有组织犯罪，制定本法。\n\n"
+            "第七十七条 本法自2022年5月1日起施行。\n")
+    meta = extract_metadata(text, "x.md")
+    assert (meta.title, meta.doc_type, meta.issuer) == ("中华人民共和国反有组织犯罪法", "法", "全国人民代表大会常务委员会")
+    assert (meta.date, meta.effective_date, meta.level, meta.province) == ("2021-12-24", "2022-05-01", Level.NATIONAL, None)
+
+
+def test_web_page_title_heading_signature_and_labelled_time(tmp_path):
+    from tests.corpus.test_readers import SCHOOL_PAGE
+
+    path = tmp_path / "page.html"
+    path.write_text(SCHOOL_PAGE, encoding="utf-8")
+    meta = metadata_of(path)
+    assert (meta.title, meta.issuer, meta.date, meta.year) == ("考风考纪要求", "德育处", "2023-06-25", 2023)
+    assert meta.guessed == ()

@@ -186,6 +186,29 @@ def test_docx_numbering_carried_by_heading_styles(tmp_path):
     assert lines == ["一、总体要求", "（一）工作目标", "（二）基本原则", "坚持问题导向。", "二、重点任务", "（一）优化政务服务"]
 
 
+def test_docx_number_formats_start_values_and_legal_numbering(tmp_path):
+    document = WordDocument()
+    numbering = document.part.numbering_part.element
+    numbering.append(parse_xml(f"""<w:abstractNum {nsdecls('w')} w:abstractNumId="30">
+      <w:lvl w:ilvl="0"><w:start w:val="3"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/>
+        <w:lvlText w:val="%1、"/></w:lvl>
+      <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:isLgl/><w:suff w:val="space"/>
+        <w:lvlText w:val="%1.%2"/></w:lvl>
+      <w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimalEnclosedCircle"/><w:suff w:val="nothing"/>
+        <w:lvlText w:val="%3"/></w:lvl>
+      <w:lvl w:ilvl="3"><w:start w:val="1"/><w:numFmt w:val="ideographTraditional"/><w:suff w:val="nothing"/>
+        <w:lvlText w:val="%4、"/></w:lvl></w:abstractNum>"""))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="9"><w:abstractNumId w:val="30"/></w:num>'))
+    for text, level in (("保障措施", 0), ("组织保障", 1), ("成立专班", 2), ("明确分工", 2), ("甲项", 3), ("乙项", 3),
+                        ("资金保障", 1), ("督查考核", 0), ("定期通报", 1)):
+        _numbered(document, text, 9, level)
+    path = tmp_path / "格式.docx"
+    document.save(path)
+    lines = [line for line in read_document(path).text.splitlines() if line]
+    assert lines == ["三、保障措施", "3.1 组织保障", "①成立专班", "②明确分工", "甲、甲项", "乙、乙项", "3.2 资金保障",
+                     "四、督查考核", "4.1 定期通报"]
+
+
 def test_docx_tables_become_markdown_rows_in_body_order(tmp_path):
     document = WordDocument()
     document.add_paragraph("一、办理时限")
@@ -211,7 +234,7 @@ def test_html_main_text_and_tables(tmp_path):
     path = tmp_path / "page.html"
     path.write_text(html, encoding="utf-8")
     lines = [line for line in read_document(path).text.splitlines() if line]
-    assert lines == ["测试市优化营商环境条例", "第一条 为了优化营商环境，制定本条例。", "第二条 本条例适用于本市。",
+    assert lines == ["# 测试市优化营商环境条例", "第一条 为了优化营商环境，制定本条例。", "第二条 本条例适用于本市。",
                      "市人民政府应当加强领导。", "| 事项 | 时限 |", "|---|---|", "| 企业开办 | 1个工作日 |"]
 
 
@@ -242,9 +265,44 @@ def test_html_government_page_in_gb2312(tmp_path):
     lines = [line for line in read_document(path).text.splitlines() if line]
     assert lines[:3] == ["| 发文机关： | 测试市人民政府办公室 | 成文日期： | 2024年05月11日 |", "|---|---|---|---|",
                          "| 发文字号： | 测政办〔2024〕5号 | 发布日期： | 2024-05-13 |"]
-    assert lines[3] == "测试市人民政府办公室关于印发《测试市优化营商环境行动方案》的通知"
+    assert lines[3] == "# 测试市人民政府办公室关于印发《测试市优化营商环境行动方案》的通知"  # h1 kept as the title
     assert lines[-2:] == ["一、总体要求", "（一）工作目标。到2025年，企业开办时间压缩至1个工作日。"]
     assert not any(word in "".join(lines) for word in ("首页", "打印", "网站地图", "政务公开"))
+
+
+SCHOOL_PAGE = """<html><head><title>考风考纪要求--德育处-某市第一中学</title><script>var a = "<p>x</p>";</script></head><body>
+<div id="top"><div class="date">今天是<script>document.write(1)</script></div>
+  <div class="toplink"><a href="/a">公共文件夹</a> | <a href="/b">智慧校园</a> | <a href="/c">图书馆</a></div></div>
+<div id="header"><h1 class="logo"><a href="/"><img src="logo.png"/></a></h1>
+  <input value="请输入关键词"/><input type="button" value="搜索"/></div>
+<div class="nav"><ul><li><h4><a href="/">首页</a></h4></li><li><h4><a href="/n">新闻中心</a></h4>
+  <ul><li><h4><a href="/g">学校公告</a></h4></li></ul></li></ul></div>
+<div id="content"><div class="siteWidth">
+  <div class="side"><div class="hd"><h3><a href="/g">学校公告</a></h3></div>
+    <ul><li><a href="/1">4.10班级一日考核</a><span>[04-13]</span></li><li><a href="/2">大扫除通知</a><span>[11-24]</span></li></ul></div>
+  <div class="mainContent"><div class="mHd"><div class="path"><span>当前位置：</span><a href="/">首页</a> &gt;
+    <a href="/g">学校公告</a></div></div>
+    <div class="mBd"><div class="printArea">
+      <h2 class="title">考风考纪要求</h2>
+      <div class="property"><span>文章来源：</span> <span>作者：</span> <span>发布时间：2023年06月25日</span></div>
+      <div class="conTxt"><p>为严肃考试纪律，学校再次强调考风考纪要求：</p>
+        <p><span>1.</span><span>禁止考试中旁窥、抄袭、夹带纸条等作弊行为。</span></p>
+        <p><span>2.学生不允许带手机进入考试试场，</span><span>一律按作弊处理。</span></p>
+        <p>德育处</p><p>2023.06.25</p></div></div></div></div>
+</div></div>
+<div id="footer">版权所有 某市第一中学 <a href="/icp">备案号</a></div></body></html>"""
+
+
+def test_html_page_of_a_site_with_menus_and_side_lists(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(SCHOOL_PAGE, encoding="utf-8")
+    lines = [line for line in read_document(path).text.splitlines() if line]
+    assert lines[0] == "## 考风考纪要求"
+    assert "1.禁止考试中旁窥、抄袭、夹带纸条等作弊行为。" in lines  # spans of one paragraph make one line
+    assert "2.学生不允许带手机进入考试试场，一律按作弊处理。" in lines
+    assert lines[-2:] == ["德育处", "2023.06.25"]
+    text = "".join(lines)
+    assert not any(word in text for word in ("智慧校园", "新闻中心", "班级一日考核", "请输入关键词", "当前位置", "document"))
 
 
 # -- refused files ----------------------------------------------------------------------------------------------------
@@ -326,6 +384,11 @@ def test_broken_docx_and_pdf(tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.7\n garbage")
     assert _refused(tmp_path / "x.docx").reason is Unreadable.UNDECODABLE
     assert _refused(tmp_path / "x.pdf").reason is Unreadable.UNDECODABLE
+    for name in ("f01_zjzwfw_sso_shishi_zhiyin.docx", "f04_huaian_2024_zhengfu_xinxi_gongkai_nianbao.pdf"):
+        data = (MEASURE / name).read_bytes()
+        truncated = tmp_path / ("cut" + Path(name).suffix)
+        truncated.write_bytes(data[: len(data) // 2])  # a download that stopped half-way
+        assert _refused(truncated).reason is Unreadable.UNDECODABLE
 
 
 # -- real files -------------------------------------------------------------------------------------------------------

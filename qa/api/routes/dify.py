@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -22,6 +22,7 @@ from corpus.models import Document
 from index.retriever import Mode
 from index.scope import FilterError, SearchFilters
 from qa.api.deps import KeyProblem, ServiceDep, bearer_key_problem
+from qa.api.shedding import SHED_RESPONSE, admit
 from qa.record_score import record_scores
 from qa.schemas import (
     DifyCondition,
@@ -69,7 +70,8 @@ class KeyCheckedRoute(APIRoute):
         return checked
 
 
-router = APIRouter(tags=["dify"], route_class=KeyCheckedRoute)
+router = APIRouter(tags=["dify"], route_class=KeyCheckedRoute, dependencies=[Depends(admit)],
+                   responses=SHED_RESPONSE)
 
 
 class Operator(StrEnum):
