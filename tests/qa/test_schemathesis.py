@@ -2,7 +2,8 @@
 ASGI app serving the real index: every operation, every built-in check, a bounded number of
 generated requests per operation, with the /retrieval key and without it.
 
-One allowance: positive_data_acceptance also expects 400 and 422 for schema-valid requests,
+Two allowances: a 503 that carries Retry-After (load shedding, when the machine is busy) is
+counted, not validated; and positive_data_acceptance also expects 400 and 422 for schema-valid requests,
 because a filter or metadata condition may name a place, year or document that the loaded
 documents do not hold (refused as README says); the schema cannot list them.
 """
@@ -40,13 +41,18 @@ def serving(service: QAService) -> Iterator[None]:
     APP.state.loader.service = service  # the session's loaded index: no second model load
     yield
     statuses = Counter(status for (_, status), n in TALLY.items() for _ in range(n))
-    print(f"\nschemathesis: {TALLY.total()} cases; statuses {dict(sorted(statuses.items()))}")
-    for (operation, status), n in sorted(TALLY.items()):
+    print(f"\nschemathesis: {TALLY.total()} cases; statuses {dict(sorted(statuses.items(), key=str))}")
+    for (operation, status), n in sorted(TALLY.items(), key=str):
         print(f"  {operation}  {status}: {n}")
 
 
 def _call(case: schemathesis.Case) -> None:
-    response = case.call_and_validate()
+    response = case.call()
+    if response.status_code == 503 and "retry-after" in response.headers:
+        # Shed under load (the machine is shared): the documented answer to overload, not a fault.
+        TALLY[(f"{case.operation.method.upper()} {case.operation.path}", "503 shed")] += 1
+        return
+    case.validate_response(response)
     TALLY[(f"{case.operation.method.upper()} {case.operation.path}", response.status_code)] += 1
 
 
