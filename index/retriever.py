@@ -17,7 +17,8 @@ from corpus.parser import DEFAULT_MAX_CHARS
 from index.dense import Encoder, EncoderConfig
 from index.fusion import FusionMethod, ranks_of, rrf, weighted
 from index.lexical import BM25Params, LexicalIndex
-from index.scope import NamedScope, ScopeMode, SearchFilters, filter_mask, named_scope, validate_filters
+from index.question import Question, understand
+from index.scope import NamedScope, ScopeMode, SearchFilters, filter_mask, validate_filters
 from index.store import IndexMismatch, StoredIndex, build_index, check_compatible, corpus_fingerprint, load_index
 from index.tokenizer import Tokenizer
 
@@ -68,8 +69,12 @@ class SearchResult:
     mode: Mode
     hits: list[Hit]
     filters: SearchFilters
-    named: NamedScope
+    question: Question
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def named(self) -> NamedScope:
+        return self.question.named
 
 
 class Retriever:
@@ -113,7 +118,8 @@ class Retriever:
         clock = time.perf_counter()
         validate_filters(filters, self.documents)
         allowed = filter_mask(filters, self.passages, self.documents)
-        named = named_scope(query, self.documents) if self.config.scope is not ScopeMode.OFF else NamedScope()
+        question = understand(query, self.documents)
+        named = question.named if self.config.scope is not ScopeMode.OFF else NamedScope()
         if self.config.scope is ScopeMode.FILTER and named.doc_ids:
             in_named = np.isin(self.doc_index, list(named.doc_ids))
             narrowed = in_named if allowed is None else allowed & in_named
@@ -123,11 +129,11 @@ class Retriever:
         vector = None
         if mode in (Mode.BM25, Mode.HYBRID):
             start = time.perf_counter()
-            tokens = self.tokenizer.tokenize(query)
+            tokens = self.tokenizer.tokenize(question.normalized)
             timings["tokenize"] = _ms(start)
         if mode in (Mode.DENSE, Mode.HYBRID):
             start = time.perf_counter()
-            vector = self.encoder.embed_query(query)
+            vector = self.encoder.embed_query(question.normalized)
             timings["embed"] = _ms(start)
 
         if self.config.scope is not ScopeMode.OFF and len(named.regions) > 1:
@@ -155,7 +161,7 @@ class Retriever:
         ]
         timings["fuse"] = timings.get("fuse", 0.0) + _ms(start)
         timings["total"] = _ms(clock)
-        return SearchResult(query, mode, hits, filters, named, timings)
+        return SearchResult(query, mode, hits, filters, question, timings)
 
 
     def _rank(self, mode: Mode, tokens: list[str], vector: np.ndarray | None, allowed: np.ndarray | None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from index.retriever import Hit, Retriever, SearchResult
 from index.scope import SearchFilters
-from qa.answer import AnswerComposer
+from qa.answer import ANSWER_DEPTH, AnswerComposer
 from qa.config import Settings
 from qa.highlight import highlight_spans
 from qa.schemas import (
@@ -42,7 +42,9 @@ class QAService:
     def search(self, request: AskRequest) -> SearchResult:
         f = request.filters
         filters = SearchFilters(tuple(f.city), tuple(f.year), tuple(f.doc_id))
-        return self.retriever.search(request.question, mode=request.mode, top_k=request.top_k, filters=filters)
+        # The answer reads deeper than the passages shown: every city that answers must be found.
+        depth = max(request.top_k, ANSWER_DEPTH)
+        return self.retriever.search(request.question, mode=request.mode, top_k=depth, filters=filters)
 
     def search_response(self, request: AskRequest, result: SearchResult) -> SearchResponse:
         return SearchResponse(
