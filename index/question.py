@@ -46,7 +46,7 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
 ]
 # A question that sets documents side by side, even when it names no place.
-COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同城市|哪个城市|哪个地方|哪里更|差异|区别|compare", re.I)
+COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同|哪个城市|哪个地方|哪里更|差异|区别|变化|compare", re.I)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 
@@ -95,5 +95,5 @@ class Question:
 def understand(text: str, documents: dict[str, Document]) -> Question:
     normalized = normalize_question(text)
     named = named_scope(normalized, documents)
-    comparison = bool(COMPARISON_CUE.search(normalized)) or len(named.regions) > 1
+    comparison = bool(COMPARISON_CUE.search(normalized)) or len(named.regions) > 1 or len(named.years) > 1
     return Question(text, normalized, question_intent(normalized), named, comparison)

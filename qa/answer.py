@@ -60,7 +60,7 @@ class _Candidate:
 
 class AnswerComposer:
     def __init__(self, retriever: Retriever, min_coverage: float, min_dense: float, min_slot: float = 0.25,
-                 part_ratio: float = 0.6, min_part_coverage: float = 0.5) -> None:
+                 part_ratio: float = 0.6, min_part_coverage: float = 0.3) -> None:
         self.retriever = retriever
         self.min_coverage = min_coverage  # abstain below this share of the question's terms in a top passage
         self.min_dense = min_dense  # … or when no passage's cosine reaches this
@@ -82,7 +82,19 @@ class AnswerComposer:
         return frozenset(self.retriever.tokenizer.tokenize(text))
 
     def _context(self, question: Question, passage: Passage) -> Context:
-        return Context(self._weights(question), self._token_set, self._following(passage))
+        return Context(self._weights(question), self._token_set, self._following(passage),
+                       lambda path: self._children(passage.doc_id, path))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - the outline never changes while the service runs
+    def _children(self, doc_id: str, path: tuple[str, ...]) -> list[str]:
+        """The sub-headings of a section, in document order (`二、重点任务` → `（一）…`, `（二）…`)."""
+        children: list[str] = []
+        for p in self.retriever.passages:
+            if p.doc_id == doc_id and len(p.section_path) > len(path) and p.section_path[: len(path)] == path:
+                label = p.section_path[len(path)]
+                if label not in children:
+                    children.append(label)
+        return children
 
     def _following(self, passage: Passage, limit: int = 2) -> tuple[Passage, ...]:
         """Passages that continue the same clause (a long clause split at sentence boundaries)."""
@@ -97,7 +109,8 @@ class AnswerComposer:
         return tuple(out)
 
     def passage_score(self, question: Question, hit: Hit) -> float:
-        """How much of the question (IDF-weighted terms) the passage and its headings contain: 0-1."""
+        """How much of the question (IDF-weighted terms or their synonyms) the passage and its headings
+        contain: 0-1."""
         ctx = Context(self._weights(question), self._token_set)
         return ctx.match(" ".join(hit.passage.section_path) + hit.passage.text)
 
@@ -154,7 +167,7 @@ class AnswerComposer:
         extractor = EXTRACTORS[question.intent]
         for hit in result.hits[:ANSWER_DEPTH]:
             doc_id = hit.document.doc_id
-            if doc_id in per_document or is_table_of_contents(hit.passage):
+            if doc_id in per_document or (is_table_of_contents(hit.passage) and question.intent is not Intent.LIST):
                 continue
             ctx = self._context(question, hit.passage)
             extract = extractor(hit.passage, ctx) or (None if per_document else extract_sentence(hit.passage, ctx))
@@ -169,16 +182,19 @@ class AnswerComposer:
         return list(per_document.values())
 
     def _joins(self, question: Question, candidate: _Candidate, top_score: float) -> bool:
-        """Another document's part joins when its passage answers nearly as well as the top one; a
-        document the question names joins when its passage states the asked-for fact at all."""
+        """Another document's part joins when it states the asked-for fact: a document the question
+        names, or, when it names none, one whose passage ranks nearly as well as the top one."""
         if question.named.doc_ids:
-            return candidate.hit.document.doc_id in question.named.doc_ids and self._answers(question, candidate)
-        return candidate.hit.score >= self.part_ratio * top_score and candidate.coverage >= self.min_part_coverage
+            if candidate.hit.document.doc_id not in question.named.doc_ids:
+                return False
+        elif candidate.hit.score < self.part_ratio * top_score:
+            return False
+        return self._answers(question, candidate)
 
     def _answers(self, question: Question, candidate: _Candidate) -> bool:
-        if question.intent in (Intent.HOW_MUCH, Intent.WHEN):
-            return candidate.extract.value is not None and candidate.extract.score >= self.min_slot
-        return candidate.coverage >= self.min_part_coverage
+        if question.intent in (Intent.HOW_MUCH, Intent.WHEN) and candidate.extract.value is None:
+            return False
+        return min(candidate.coverage, candidate.extract.score) >= self.min_part_coverage
 
     def _part(self, candidate: _Candidate, question: Question) -> AnswerPart:
         d: Document = candidate.hit.document

@@ -31,6 +31,7 @@ DEADLINE_NOTE = re.compile(r"(?:时间节点|完成时限|完成时间)\s*[：:]
 DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界定为|为准|：|:")
 ITEM_MARK = re.compile(r"(?:^|[。；;\n])\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]是)")
 YEAR_ONLY = re.compile(r"\d{4}\s*年")
+TOC_ENTRY = re.compile(r"^\s*(?:附件\s*[：:]?)?\s*|[.…·]{2,}\s*\d*\s*$")
 TOC_LINE = re.compile(r"\.{4,}|…{2,}|·{4,}")
 MAX_EXTRACT = 220
 
@@ -63,6 +64,7 @@ class Context:
     weights: Weights
     tokens: TokenSet
     following: tuple[Passage, ...] = ()
+    children: Callable[[tuple[str, ...]], list[str]] = lambda path: []  # sub-headings of a section
 
     def match(self, text: str) -> float:
         """IDF-weighted share of the question's terms (or their synonyms) that the text contains."""
@@ -260,7 +262,18 @@ def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
 
 
 def extract_list(passage: Passage, ctx: Context) -> Extract | None:
-    """The items: an enumeration after a colon, `一是…二是…`, numbered items, or `、`-joined names."""
+    """The items: the sub-headings of the section the question names, the titles of a list of annexes,
+    an enumeration after a colon, `一是…二是…`, numbered items, or `、`-joined names."""
+    if is_table_of_contents(passage) and passage.kind is not PassageKind.HEADER:
+        titles = [clean(TOC_ENTRY.sub("", line)) for line in passage.text.splitlines()]
+        titles = [t for t in titles if t and t not in ("附件", "目录")]
+        if len(titles) >= 2:
+            return Extract(_cut("；".join(titles), 2 * MAX_EXTRACT), None, ctx.match(passage.text))
+    for depth in range(len(passage.section_path), 0, -1):
+        path = passage.section_path[:depth]
+        children = ctx.children(path)
+        if len(children) >= 2 and ctx.match(path[-1]) >= 0.5:
+            return Extract(_cut("；".join(children), 2 * MAX_EXTRACT), None, ctx.match(path[-1]))
     found = best_sentence(passage, ctx)
     if found is None:
         return None

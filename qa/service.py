@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 from index.retriever import Hit, Retriever, SearchResult
 from index.scope import SearchFilters
@@ -14,6 +14,7 @@ from qa.highlight import highlight_spans
 from qa.schemas import (
     AnswerOut,
     AnswerPartOut,
+    AnswerRowOut,
     AppliedFilters,
     AskRequest,
     AskResponse,
@@ -39,12 +40,12 @@ class QAService:
         return cls(settings, retriever,
                    AnswerComposer(retriever, settings.abstain_min_coverage, settings.abstain_min_dense))
 
-    def search(self, request: AskRequest) -> SearchResult:
+    def search(self, request: AskRequest, depth: int = 0) -> SearchResult:
+        """The top k passages, or the top `depth` when the caller reads deeper than it shows."""
         f = request.filters
         filters = SearchFilters(tuple(f.city), tuple(f.year), tuple(f.doc_id))
-        # The answer reads deeper than the passages shown: every city that answers must be found.
-        depth = max(request.top_k, ANSWER_DEPTH)
-        return self.retriever.search(request.question, mode=request.mode, top_k=depth, filters=filters)
+        return self.retriever.search(request.question, mode=request.mode, top_k=max(request.top_k, depth),
+                                     filters=filters)
 
     def search_response(self, request: AskRequest, result: SearchResult) -> SearchResponse:
         return SearchResponse(
@@ -58,14 +59,19 @@ class QAService:
         )
 
     def ask(self, request: AskRequest) -> AskResponse:
-        result = self.search(request)
-        answer = self.composer.compose(request.question, result)
-        base = self.search_response(request, result)
+        # The answer reads deeper than the passages shown: every city that answers must be found.
+        result = self.search(request, ANSWER_DEPTH)
+        answer = self.composer.compose(result)
+        # The passages shown: the top k, and any deeper one the answer cites (a city ranked 12th).
+        cited = set(answer.citations)
+        shown = replace(result, hits=[h for h in result.hits if h.rank <= request.top_k or h.rank in cited])
+        base = self.search_response(request, shown)
+        parts = [AnswerPartOut(**asdict(p)) for p in answer.parts]
+        rows = [AnswerRowOut(place=p.place, year=p.year, value=p.value, text=p.text, citation=p.citation,
+                             doc_id=p.doc_id) for p in answer.parts] if len(answer.parts) > 1 else []
         return AskResponse(**base.model_dump(), answer=AnswerOut(
-            text=answer.text, abstained=answer.abstained, confidence=round(answer.confidence, 4),
-            citations=answer.citations,
-            parts=[AnswerPartOut(label=p.label, text=p.text, highlights=p.highlights, citation=p.citation)
-                   for p in answer.parts]))
+            text=answer.text, abstained=answer.abstained, confidence=answer.confidence, citations=answer.citations,
+            parts=parts, intent=str(answer.intent), reason=answer.reason, rows=rows))
 
     def documents(self) -> list[DocumentOut]:
         counts: dict[str, int] = {}
@@ -83,7 +89,7 @@ def passage_out(hit: Hit, question: str) -> PassageOut:
                              bm25_rank=hit.bm25_rank, dense_rank=hit.dense_rank),
         doc_id=d.doc_id, doc_title=d.title, doc_number=d.doc_number, city=d.city, county=d.county,
         region=d.region, year=d.year, section_path=list(p.section_path), kind=str(p.kind),
-        responsible=list(p.responsible), deadline=p.deadline, source=SourceOut(**vars(p.source)),
+        lead=list(p.lead), responsible=list(p.responsible), cooperate=list(p.cooperate), deadline=p.deadline, source=SourceOut(**vars(p.source)),
         highlights=highlight_spans(p.text, question),
     )
 
