@@ -22,6 +22,8 @@ NO_STATEMENT = "没有条款直接陈述所问的内容。"
 NO_FIGURE = "相关条款没有给出所问的数字。"
 NO_DATE = "相关条款没有给出所问的时间。"
 MAX_PARTS = 8
+MAX_TERMS = 12
+FIRST_PART_DEPTH = 3  # the first part comes from one of the top passages
 ANSWER_DEPTH = 20  # candidates the answer reads: a city whose passage ranks 12th still answers
 
 
@@ -60,7 +62,7 @@ class _Candidate:
 
 class AnswerComposer:
     def __init__(self, retriever: Retriever, min_coverage: float, min_dense: float, min_slot: float = 0.25,
-                 part_ratio: float = 0.6, min_part_coverage: float = 0.3) -> None:
+                 part_ratio: float = 0.45, min_part_coverage: float = 0.3) -> None:
         self.retriever = retriever
         self.min_coverage = min_coverage  # abstain below this share of the question's terms in a top passage
         self.min_dense = min_dense  # … or when no passage's cosine reaches this
@@ -75,7 +77,14 @@ class AnswerComposer:
         named = set(question.named.regions) | {str(y) for y in question.named.years}
         terms = set(self.retriever.tokenizer.tokenize(question.normalized))
         # Places and years decide which document answers, not which sentence.
-        return {t: max(lexical.idf(t), 0.0) for t in terms if not any(t in place for place in named)}
+        weights = {t: max(lexical.idf(t), 0.0) for t in terms if not any(t in place for place in named)}
+        if len(weights) > MAX_TERMS:
+            # A long, many-part question is judged on its most telling terms that the library knows
+            # (an unseen term gets the highest IDF, so it would crowd out every known one).
+            unseen = lexical.idf("\uffff")
+            known = {t: w for t, w in weights.items() if w < unseen} or weights
+            weights = dict(sorted(known.items(), key=lambda item: -item[1])[:MAX_TERMS])
+        return weights
 
     @lru_cache(maxsize=16384)  # noqa: B019 - passages never change while the service runs
     def _token_set(self, text: str) -> frozenset[str]:
@@ -128,9 +137,14 @@ class AnswerComposer:
         if cosines and max(cosines) < self.min_dense:
             return "资料库中没有与该问题足够接近的条款。"
         # A question in another script cannot be judged by Chinese term overlap: the dense channel decides.
-        if not question.latin and confidence < self.min_coverage:
+        if not question.latin and confidence < self._required_coverage(question):
             return NO_STATEMENT
         return None
+
+    def _required_coverage(self, question: Question) -> float:
+        """A many-part question spreads over several clauses: no one passage holds half of its terms."""
+        terms = len(set(self.retriever.tokenizer.tokenize(question.normalized)))
+        return self.min_coverage * min(1.0, MAX_TERMS / terms) if terms else self.min_coverage
 
     def _states_slot(self, question: Question, chosen: list[_Candidate]) -> bool:
         """A question for a figure or a date is answered only by a clause that states one about its subject."""
@@ -160,25 +174,35 @@ class AnswerComposer:
         return Answer(text, False, round(confidence, 4), parts, question.intent)
 
     def _choose(self, question: Question, result: SearchResult) -> list[_Candidate]:
-        """The best extract of each document that answers: the top document always; others when
-        the question does not pin down one document and their passage answers nearly as well."""
+        """The best extract of each document that answers. The first is the best-ranked passage that
+        states what the intent asks for (or, when none does, the top passage's best sentence); others
+        join by `_joins`. A question that pins down one document gets one part."""
         per_document: dict[str, _Candidate] = {}
-        top_score = result.hits[0].score
+        fallback: _Candidate | None = None
         extractor = EXTRACTORS[question.intent]
-        for hit in result.hits[:ANSWER_DEPTH]:
+        named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
+        hits = [h for h in result.hits[:ANSWER_DEPTH] if not named or h.document.doc_id in named or per_document]
+        top_score = hits[0].score if hits else 0.0
+        for hit in hits:
             doc_id = hit.document.doc_id
             if doc_id in per_document or (is_table_of_contents(hit.passage) and question.intent is not Intent.LIST):
                 continue
             ctx = self._context(question, hit.passage)
-            extract = extractor(hit.passage, ctx) or (None if per_document else extract_sentence(hit.passage, ctx))
+            extract = extractor(hit.passage, ctx)
             if extract is None:
+                if fallback is None and (sentence := extract_sentence(hit.passage, ctx)) is not None:
+                    fallback = _Candidate(hit, sentence, self.passage_score(question, hit))
                 continue
             candidate = _Candidate(hit, extract, self.passage_score(question, hit))
             if per_document and not self._joins(question, candidate, top_score):
                 continue
+            if not per_document and hit.rank > FIRST_PART_DEPTH:
+                break  # nothing near the top states it: answer with the top passage's best sentence
             per_document[doc_id] = candidate
             if question.single_document or len(per_document) >= MAX_PARTS:
                 break
+        if not per_document and fallback is not None:
+            return [fallback]
         return list(per_document.values())
 
     def _joins(self, question: Question, candidate: _Candidate, top_score: float) -> bool:

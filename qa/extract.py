@@ -32,6 +32,8 @@ DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界�
 ITEM_MARK = re.compile(r"(?:^|[。；;\n])\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]是)")
 YEAR_ONLY = re.compile(r"\d{4}\s*年")
 TOC_ENTRY = re.compile(r"^\s*(?:附件\s*[：:]?)?\s*|[.…·]{2,}\s*\d*\s*$")
+EMPTY_ROW = re.compile(r"[\s|:\-—]*")
+FOOTNOTE_NUMBER = re.compile(r"^\s*\d{1,2}\s*")
 TOC_LINE = re.compile(r"\.{4,}|…{2,}|·{4,}")
 MAX_EXTRACT = 220
 
@@ -131,7 +133,7 @@ def best_sentence(passage: Passage, ctx: Context, require: re.Pattern[str] | Non
     a sentence that only repeats a heading loses to any body sentence."""
     scored = []
     for s in sentences(passage.text):
-        if require is not None and not require.search(s):
+        if (require is not None and not require.search(s)) or is_duty_note(s):
             continue
         heading = is_heading_only(s, passage)
         scored.append((ctx.match(s) - (1.0 if heading else 0.0), -len(scored), s))
@@ -212,6 +214,12 @@ def extract_when(passage: Passage, ctx: Context) -> Extract | None:
     return dated
 
 
+def is_duty_note(sentence: str) -> bool:
+    """`（责任单位：…）`, `牵头单位：…`: who does it, not what is done."""
+    core = sentence.strip(" 。；;")
+    return bool(DUTY_LINE.fullmatch(core) or DUTY_BRACKET.fullmatch(core) or DEADLINE_NOTE.fullmatch(core.strip("（()）")))
+
+
 def duty_text(passage: Passage) -> str | None:
     """The words of the clause that name who leads and who is responsible, as written."""
     text = passage.text
@@ -256,17 +264,25 @@ def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
     # A definition whose conditions or items continue after its colon runs on into the next passages.
     if text.rstrip().endswith(("：", ":")) or text == sentences(passage.text)[-1]:
         text = text + "".join(p.text for p in ctx.following)
-    if passage.kind is PassageKind.DEFINITION and passage.term:
-        text = passage.text
+    if passage.kind is PassageKind.DEFINITION:
+        text = FOOTNOTE_NUMBER.sub("", passage.text)  # `1小微企业：…` is footnote 1 defining 小微企业
     return Extract(_cut(clean(text)), None, score)
+
+
+def _first_cell(line: str) -> str:
+    """`| 5. 三门峡市…方案..... | 77 |` → `5. 三门峡市…方案.....`; a plain line stays as it is."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else [line]
+    return next((c for c in cells if c), "")
 
 
 def extract_list(passage: Passage, ctx: Context) -> Extract | None:
     """The items: the sub-headings of the section the question names, the titles of a list of annexes,
     an enumeration after a colon, `一是…二是…`, numbered items, or `、`-joined names."""
     if is_table_of_contents(passage) and passage.kind is not PassageKind.HEADER:
-        titles = [clean(TOC_ENTRY.sub("", line)) for line in passage.text.splitlines()]
-        titles = [t for t in titles if t and t not in ("附件", "目录")]
+        # An annex list may go on in the next passage (a list continued as a table).
+        lines = [line for p in (passage, *ctx.following) if is_table_of_contents(p) for line in p.text.splitlines()]
+        titles = [clean(TOC_ENTRY.sub("", _first_cell(line))) for line in lines]
+        titles = [t for t in titles if t and t not in ("附件", "目录") and not EMPTY_ROW.fullmatch(t)]
         if len(titles) >= 2:
             return Extract(_cut("；".join(titles), 2 * MAX_EXTRACT), None, ctx.match(passage.text))
     for depth in range(len(passage.section_path), 0, -1):
