@@ -62,7 +62,7 @@ def run_mode(name: str, search: Searcher, questions: list[GoldQuestion], qrels: 
              abstain: AbstainRule | None, top_k: int = 10, progress: bool = True,
              answer: AnswerFn | None = None, documents: dict[str, Document] | None = None) -> ModeReport:
     """Rank every question; with `answer`, also compose and score the answer (its abstention counts)."""
-    by_file = {d.file: d for d in (documents or {}).values()}
+    by_file = {(d.source_file or d.file): d for d in (documents or {}).values()}
     outcomes = []
     for q in tqdm(questions, desc=f"eval {name}", unit="q", disable=not progress, leave=False):
         full = search(q.question)  # the answer may read deeper than the top k

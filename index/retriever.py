@@ -6,7 +6,6 @@ import logging
 import time
 from itertools import zip_longest
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -14,21 +13,18 @@ import numpy as np
 from corpus.documents import Corpus, load_corpus
 from corpus.models import Document, Passage
 from corpus.parser import DEFAULT_MAX_CHARS
+from index.backend import Backend, BackendKind
 from index.dense import Encoder, EncoderConfig
+from index.embedded_backend import EmbeddedBackend
 from index.fusion import FusionMethod, ranks_of, rrf, weighted
 from index.lexical import BM25Params, LexicalIndex
+from index.modes import Mode
 from index.question import Question, understand
-from index.scope import NamedScope, ScopeMode, SearchFilters, filter_mask, validate_filters
+from index.scope import NamedScope, ScopeMode, SearchFilters, Selection, validate_filters
 from index.store import IndexMismatch, StoredIndex, build_index, check_compatible, corpus_fingerprint, load_index
 from index.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
-
-
-class Mode(StrEnum):
-    BM25 = "bm25"
-    DENSE = "dense"
-    HYBRID = "hybrid"
 
 
 @dataclass(frozen=True)
@@ -44,6 +40,9 @@ class RetrieverConfig:
     scope: ScopeMode = ScopeMode.BOOST
     scope_boost: float = 1.5
     max_chars: int = DEFAULT_MAX_CHARS
+    backend: BackendKind = BackendKind.EMBEDDED
+    milvus_uri: str = ""  # a file: Milvus Lite; http://host:19530: a Milvus server
+    milvus_alias: str = "policy_qa"  # names the served collection; builds are `<alias>_<version>_<id>`
 
     def build_settings(self) -> dict:
         """Settings that shape the stored index (recorded in its manifest)."""
@@ -78,13 +77,15 @@ class SearchResult:
 
 
 class Retriever:
-    def __init__(self, stored: StoredIndex, encoder: Encoder, tokenizer: Tokenizer, config: RetrieverConfig) -> None:
+    def __init__(self, stored: StoredIndex, encoder: Encoder, tokenizer: Tokenizer, config: RetrieverConfig,
+                 backend: Backend | None = None) -> None:
         self.stored = stored
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.config = config
+        # The project's BM25 statistics, whichever backend runs: answers weigh question terms by their IDF.
         self.lexical = LexicalIndex(stored.tokens, config.bm25)
-        self.doc_index = np.array([p.doc_id for p in stored.passages])
+        self.backend = backend or _open_backend(config, stored, self.lexical)
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -117,13 +118,13 @@ class Retriever:
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         validate_filters(filters, self.documents)
-        allowed = filter_mask(filters, self.passages, self.documents)
+        selection = Selection.of(filters, self.documents)
         question = understand(query, self.documents)
         named = question.named if self.config.scope is not ScopeMode.OFF else NamedScope()
         if self.config.scope is ScopeMode.FILTER and named.doc_ids:
-            in_named = np.isin(self.doc_index, list(named.doc_ids))
-            narrowed = in_named if allowed is None else allowed & in_named
-            allowed = narrowed if narrowed.any() else allowed  # never let a guess empty the search
+            narrowed = selection.narrowed(named.doc_ids)
+            if any(narrowed.allows(p, self.documents[p.doc_id]) for p in self.passages):
+                selection = narrowed  # never let a guess empty the search
 
         tokens: list[str] = []
         vector = None
@@ -141,12 +142,11 @@ class Retriever:
             # so the large plan of one city cannot crowd the others out of the top k.
             per_region = []
             for region in named.regions:
-                in_region = np.isin(self.doc_index, [d for d in named.doc_ids if self.documents[d].region == region])
-                mask = in_region if allowed is None else allowed & in_region
-                per_region.append(self._rank(mode, tokens, vector, mask, timings))
+                per_region.append(self._rank(mode, query, tokens, vector, selection.narrowed(named.docs_of(region)),
+                                             timings))
             ranked = _interleave(per_region)
         else:
-            ranked = self._rank(mode, tokens, vector, allowed, timings)
+            ranked = self._rank(mode, query, tokens, vector, selection, timings)
             if self.config.scope is ScopeMode.BOOST and named.doc_ids:
                 for item in ranked:
                     if self.passages[item.pid].doc_id in named.doc_ids:
@@ -164,21 +164,18 @@ class Retriever:
         return SearchResult(query, mode, hits, filters, question, timings)
 
 
-    def _rank(self, mode: Mode, tokens: list[str], vector: np.ndarray | None, allowed: np.ndarray | None,
+    def _rank(self, mode: Mode, query: str, tokens: list[str], vector: np.ndarray | None, selection: Selection,
               timings: dict[str, float]) -> list[_Ranked]:
-        """Candidates of each channel among the allowed passages, fused, best first."""
+        """Candidates of each channel among the selected passages, fused, best first."""
         bm25_scores: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         if mode in (Mode.BM25, Mode.HYBRID):
             start = time.perf_counter()
-            scores = self.lexical.scores(tokens, allowed)
-            top = np.argsort(-scores, kind="stable")[: self.config.candidates]
-            bm25_scores = {int(i): float(scores[i]) for i in top if scores[i] > 0}
+            bm25_scores = self.backend.bm25(query, tokens, selection, self.config.candidates)
             timings["bm25"] = timings.get("bm25", 0.0) + _ms(start)
         if vector is not None:
             start = time.perf_counter()
-            scores, ids = self.stored.dense.search(vector, self.config.candidates, allowed)
-            dense_scores = {int(i): float(s) for i, s in zip(ids, scores)}
+            dense_scores = self.backend.dense(vector, selection, self.config.candidates)
             timings["faiss"] = timings.get("faiss", 0.0) + _ms(start)
 
         start = time.perf_counter()
@@ -208,13 +205,23 @@ class _Ranked:
     dense_rank: int | None
 
 
+def _open_backend(config: RetrieverConfig, stored: StoredIndex, lexical: LexicalIndex) -> Backend:
+    if config.backend is BackendKind.MILVUS:
+        from index.milvus_backend import MilvusBackend  # pymilvus loads only when asked for
+
+        return MilvusBackend.open(stored, config.milvus_uri, config.milvus_alias, config.bm25)
+    return EmbeddedBackend(lexical, stored.dense, stored.passages, stored.documents)
+
+
 def _interleave(lists: list[list[_Ranked]]) -> list[_Ranked]:
     """Round-robin over ranked lists, the list with the best top score first."""
     lists = sorted((lst for lst in lists if lst), key=lambda lst: -lst[0].score)
-    merged: list[_Ranked] = []
+    merged: dict[int, _Ranked] = {}  # a document that governs several named places is in each list: once
     for round_items in zip_longest(*lists):
-        merged.extend(item for item in round_items if item is not None)
-    return merged
+        for item in round_items:
+            if item is not None and item.pid not in merged:
+                merged[item.pid] = item
+    return list(merged.values())
 
 
 def _ms(start: float) -> float:

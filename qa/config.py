@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import os
+import secrets
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.dense import EncoderConfig
+from corpus.documents import DOCUMENTS_DIR, LIBRARY_ROOT, open_library
+from corpus.library import Library
+from index.batching import BatchingConfig
+from index.dense import EncoderConfig, QueryBackend
 from index.fusion import FusionMethod
 from index.lexical import BM25Params
 from index.retriever import Mode, RetrieverConfig
@@ -16,11 +23,21 @@ from index.scope import ScopeMode
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_DIR / ".data"
+log = logging.getLogger(__name__)
+
+
+class UnsafeBinding(RuntimeError):
+    """Serving beyond loopback without an API key chosen by the operator."""
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICY_QA_")
 
+    documents_dir: Path = Field(DOCUMENTS_DIR, description="the library: every .txt/.md/.docx/.pdf/.html file in it "
+                                "is a document (default: the bundled plans)")
+    reviewed_record: Path | None = Field(None, description="reviewed metadata overriding extracted fields, by doc_id "
+                                         "(default: reviewed.json in the documents folder, if any)")
+    library_dir: Path = Field(LIBRARY_ROOT, description="library records: extracted metadata and converted texts")
     index_dir: Path = Field(DATA_DIR / "index", description="where the built index lives (a symlink)")
     model: str = Field(str(DATA_DIR / "models" / "multilingual-e5-small"),
                        description="embedding model: a local folder or a hub id such as BAAI/bge-small-zh-v1.5")
@@ -28,6 +45,25 @@ class Settings(BaseSettings):
     passage_prompt: str = "passage: "
     quantize: bool = Field(False, description="int8 embedding model: ~2× faster queries, slightly different vectors")
     max_chars: int = Field(500, ge=100, le=2000, description="longest passage the parser emits")
+    # README, "Speed": the faster backends cost retrieval quality on the gold set, so torch stays the default.
+    query_backend: QueryBackend = Field(QueryBackend.TORCH, description="what embeds questions (passages: torch)")
+    onnx_dir: Path = Field(DATA_DIR / "onnx", description="where the ONNX query encoder is exported on first use")
+    threads: int = Field(os.cpu_count() or 1, ge=1, description="threads of the query encoder (set once, in its worker)")
+
+    # Load: one worker embeds the questions of concurrent requests together (index/batching.py).
+    # A forward pass of 16 short questions costs a few single ones on 2 cores, and 16 is what a
+    # full in-flight bound can queue, so under load every request waits for one pass at most.
+    embed_batch_size: int = Field(16, ge=1, le=256, description="questions per forward pass")
+    # A lone request starts at once; 2 ms lets requests arriving together share a pass. Longer
+    # only adds latency: under load the queue fills while the previous pass runs.
+    embed_max_wait_ms: float = Field(2.0, ge=0, le=100, description="how long a batch waits to fill")
+    # /api/ask, /api/search and /retrieval requests served at once; one more gets 503 with
+    # Retry-After at once. On 2 cores 16 keep the encoder's batches full while bounding the wait
+    # to about one batch plus 16 answers (`policy-qa bench api`: p99 at 64 clients).
+    max_in_flight: int = Field(16, ge=1, le=1024, description="requests in flight before shedding (503)")
+    # A healthy worker answers in well under a second at the bound; this only catches a stalled one.
+    embed_timeout: float = Field(5.0, gt=0, le=300, description="seconds a question waits for its embedding (503)")
+    retry_after: int = Field(1, ge=1, le=3600, description="Retry-After seconds on a shed request")
 
     default_mode: Mode = Mode.HYBRID
     default_top_k: int = Field(5, ge=1, le=50)
@@ -40,18 +76,48 @@ class Settings(BaseSettings):
     scope: ScopeMode = ScopeMode.BOOST
     scope_boost: float = 1.5
 
-    # Chosen on the gold set's unanswerable questions (README, "Abstention"): abstain when the top
-    # passage holds under this share of the question's terms (IDF-weighted) ...
+    # Chosen on the gold set (README, "Abstention"): abstain when no top passage holds this share of the
+    # question's terms (IDF-weighted), or when a question for a figure or date finds none stated about
+    # its subject (qa/answer.py) ...
     abstain_min_coverage: float = Field(0.35, ge=0, le=1)
-    # ... or when no passage's cosine reaches this. Specific to the bundled e5-small, whose
-    # cosines crowd into 0.8-0.92: another model needs its own value (0 disables).
+    # ... or when no passage's cosine reaches this (0 disables). Off: with the figure rule it only added
+    # false abstentions on the gold set (7.5% → 9.3%, same abstention). A model-specific value.
     abstain_min_dense: float = Field(0.0, ge=0, le=1)
-    api_key: str = Field("policy-qa-dev-key", description="bearer key for the Dify /retrieval endpoint")
+    # No shared default: without POLICY_QA_API_KEY each install generates its own key (api_key_file).
+    api_key: SecretStr | None = Field(None, description="bearer key for /retrieval and for changing the library")
+    api_key_file: Path = Field(DATA_DIR / "api_key", description="where the generated key is kept (mode 0600)")
+
+    # Limits (README, "Limits"): checked before any work is done for a request.
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; larger gets 413")
+    header_timeout: float = Field(10.0, gt=0, description="seconds a client may take to send its request headers")
+    body_timeout: float = Field(10.0, gt=0, description="seconds a client may pause while sending the body (408)")
+    request_deadline: float = Field(30.0, gt=0, description="seconds before a request is answered 503")
+    change_deadline: float = Field(900.0, gt=0, description="the same for adding documents (their passages are "
+                                   "embedded while the service keeps answering)")
+
+    def retrieval_key(self) -> bytes:
+        """The /retrieval key as bytes: POLICY_QA_API_KEY, else this install's generated key."""
+        if self.api_key is not None and self.api_key.get_secret_value():
+            return self.api_key.get_secret_value().encode("utf-8")
+        return _install_key(self.api_key_file)
+
+    def check_binding(self, host: str) -> None:
+        """Refuse to listen beyond loopback unless the operator chose the key."""
+        if _is_loopback(host) or (self.api_key is not None and self.api_key.get_secret_value()):
+            return
+        raise UnsafeBinding(
+            f"refusing to serve on {host}: beyond loopback the /retrieval key must be chosen, not generated. "
+            f"Set POLICY_QA_API_KEY (for example to the generated key: "
+            f"POLICY_QA_API_KEY=$(cat {self.api_key_file})) or serve on 127.0.0.1.")
+
+    def library(self) -> Library:
+        return open_library(self.documents_dir, self.reviewed_record, self.max_chars, self.library_dir)
 
     def retriever_config(self) -> RetrieverConfig:
         return RetrieverConfig(
             index_dir=self.index_dir,
-            encoder=EncoderConfig(self.model, self.query_prompt, self.passage_prompt, quantize=self.quantize),
+            encoder=EncoderConfig(self.model, self.query_prompt, self.passage_prompt, quantize=self.quantize,
+                                  query_backend=self.query_backend, threads=self.threads, onnx_dir=self.onnx_dir),
             bm25=BM25Params(self.bm25_k1, self.bm25_b),
             fusion=self.fusion,
             rrf_k=self.rrf_k,
@@ -60,6 +126,43 @@ class Settings(BaseSettings):
             scope_boost=self.scope_boost,
             max_chars=self.max_chars,
         )
+
+    def batching_config(self) -> BatchingConfig:
+        # The queue never holds more than the requests in flight; the same bound guards other callers.
+        return BatchingConfig(self.embed_batch_size, self.embed_max_wait_ms, self.max_in_flight, self.embed_timeout,
+                              self.retry_after)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve beyond this machine
+
+
+def _install_key(path: Path) -> bytes:
+    """Read this install's key, generating it (owner-only file) on first use. The key is never logged."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)  # atomic and never overwrites: concurrent first starts agree on one key
+            log.warning("generated an API key for /retrieval; read it with: cat %s", path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    if path.stat().st_mode & 0o077:
+        log.warning("%s is readable by other users; run: chmod 600 %s", path, path)
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise ValueError(f"{path} is empty: delete it to generate a new key, or set POLICY_QA_API_KEY")
+    return key.encode("utf-8")
 
 
 @cache
