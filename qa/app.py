@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader.start()
         yield
+        if loader.service is not None:
+            loader.service.retriever.backend.close()  # a Milvus Lite file stays locked until released
 
     # FastAPIOffline serves the /docs page's scripts itself: intranets have no CDN.
     app = FastAPIOffline(title="policy-qa", version="0.1.0", lifespan=lifespan,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.backend import BackendKind
 from index.dense import EncoderConfig
 from index.fusion import FusionMethod
 from index.lexical import BM25Params
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     passage_prompt: str = "passage: "
     quantize: bool = Field(False, description="int8 embedding model: ~2× faster queries, slightly different vectors")
     max_chars: int = Field(500, ge=100, le=2000, description="longest passage the parser emits")
+    backend: BackendKind = Field(BackendKind.EMBEDDED, description="where BM25 and vectors are searched")
+    milvus_uri: str = Field(str(DATA_DIR / "milvus.db"),
+                            description="backend=milvus: a Milvus Lite file (….db) or a server (http://host:19530)")
+    milvus_alias: str = Field("policy_qa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+                              description="backend=milvus: the alias naming the served collection")
 
     default_mode: Mode = Mode.HYBRID
     default_top_k: int = Field(5, ge=1, le=50)
@@ -48,6 +54,14 @@ class Settings(BaseSettings):
     abstain_min_dense: float = Field(0.86, ge=0, le=1)
     api_key: str = Field("policy-qa-dev-key", description="bearer key for the Dify /retrieval endpoint")
 
+    @field_validator("milvus_uri")
+    @classmethod
+    def _milvus_uri_is_a_file_or_server(cls, uri: str) -> str:
+        if not (uri.endswith(".db") or uri.startswith(("http://", "https://", "tcp://", "unix:"))):
+            raise ValueError(f"{uri!r} is neither a Milvus Lite file ending in .db nor a server address "
+                             "such as http://localhost:19530")
+        return uri
+
     def retriever_config(self) -> RetrieverConfig:
         return RetrieverConfig(
             index_dir=self.index_dir,
@@ -59,6 +73,9 @@ class Settings(BaseSettings):
             scope=self.scope,
             scope_boost=self.scope_boost,
             max_chars=self.max_chars,
+            backend=self.backend,
+            milvus_uri=self.milvus_uri,
+            milvus_alias=self.milvus_alias,
         )
 
 
