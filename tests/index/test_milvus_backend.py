@@ -131,3 +131,19 @@ def test_milvus_uri_must_be_a_lite_file_or_a_server() -> None:
     with pytest.raises(pydantic.ValidationError, match="neither a Milvus Lite file"):
         Settings(milvus_uri="milvus-data")
     assert Settings(milvus_uri="http://milvus:19530").milvus_uri == "http://milvus:19530"
+
+
+def test_readyz_names_the_milvus_backend_and_its_passages(tmp_path: Path, retriever: Retriever) -> None:
+    from fastapi.testclient import TestClient
+
+    from qa.app import create_app
+
+    app = create_app(Settings(backend="milvus", milvus_uri=str(tmp_path / "milvus.db")))
+    with TestClient(app) as client:
+        app.state.loader.wait()
+        body = client.get("/readyz").json()
+        assert body["status"] == "ok", body
+        assert body["backend"].startswith("milvus (Milvus Lite ") and body["passages"] == len(retriever.passages)
+        answer = client.post("/api/ask", json={"question": "高压用户报装时限是多少", "filters": {"city": ["平顶山市"]}})
+        assert answer.status_code == 200
+        assert {p["city"] for p in answer.json()["passages"]} == {"平顶山市"}
