@@ -6,7 +6,6 @@ import logging
 import time
 from itertools import zip_longest
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -19,17 +18,12 @@ from index.dense import Encoder, EncoderConfig
 from index.embedded_backend import EmbeddedBackend
 from index.fusion import FusionMethod, ranks_of, rrf, weighted
 from index.lexical import BM25Params, LexicalIndex
+from index.modes import Mode
 from index.scope import NamedScope, ScopeMode, SearchFilters, Selection, named_scope, validate_filters
 from index.store import IndexMismatch, StoredIndex, build_index, check_compatible, corpus_fingerprint, load_index
 from index.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
-
-
-class Mode(StrEnum):
-    BM25 = "bm25"
-    DENSE = "dense"
-    HYBRID = "hybrid"
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,13 +14,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from qa.api.middleware import Limits, RequestGuard
 from qa.api.routes import ask, dify, documents, health
 from qa.config import Settings
+from qa.schemas import ErrorOut
 from qa.service import ServiceLoader
 
 STATIC_DIR = Path(__file__).parent / "static"
 JSON_ENDPOINTS = ("/api/ask", "/api/search", "/retrieval")
-log = logging.getLogger("policy_qa.access")
+log = logging.getLogger("policy_qa")
+# Statuses any operation may answer, whatever its route: the guard's limits and the loading index.
+COMMON_RESPONSES = {
+    413: {"model": ErrorOut, "description": "request body over the size limit"},
+    408: {"model": ErrorOut, "description": "request body not received in time"},
+    503: {"model": ErrorOut, "description": "index still loading or failed, or the request passed its deadline"},
+}
 
 
 def _error_summary(errors: list[dict]) -> str:
@@ -39,37 +45,36 @@ async def validation_error(_: Request, exc: RequestValidationError) -> JSONRespo
     return JSONResponse({"detail": jsonable_encoder(errors), "message": _error_summary(errors)}, status_code=422)
 
 
+def _key_hint(settings: Settings) -> str:
+    if settings.api_key is not None and settings.api_key.get_secret_value():
+        return "/retrieval key: POLICY_QA_API_KEY"
+    return f"/retrieval key: cat {settings.api_key_file}"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     loader = ServiceLoader(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info(_key_hint(settings))
         loader.start()
         yield
         if loader.service is not None:
             loader.service.retriever.backend.close()  # a Milvus Lite file stays locked until released
 
     # FastAPIOffline serves the /docs page's scripts itself: intranets have no CDN.
-    app = FastAPIOffline(title="policy-qa", version="0.1.0", lifespan=lifespan,
-                  description="Cited answers from Chinese government policy documents (政策文件问答).")
+    # No trailing-slash redirects: Starlette builds them from the Host header.
+    app = FastAPIOffline(title="policy-qa", version="0.1.0", lifespan=lifespan, redirect_slashes=False,
+                         responses=COMMON_RESPONSES,
+                         description="Cited answers from Chinese government policy documents (政策文件问答).")
     app.state.settings = settings
     app.state.loader = loader
+    app.state.retrieval_key = settings.retrieval_key()  # generated here on an install's first start
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    @app.middleware("http")
-    async def json_only_and_access_log(request: Request, call_next):  # noqa: ANN202
-        started = time.perf_counter()
-        content_type = request.headers.get("content-type", "")
-        if request.method == "POST" and request.url.path in JSON_ENDPOINTS and \
-                not content_type.split(";")[0].strip().lower() == "application/json":
-            response = JSONResponse(
-                {"detail": f"Content-Type must be application/json (got {content_type or 'none'})"}, status_code=400)
-        else:
-            response = await call_next(request)
-        log.info(json.dumps({"method": request.method, "path": request.url.path, "status": response.status_code,
-                             "ms": round((time.perf_counter() - started) * 1000, 1)}))
-        return response
+    app.add_middleware(RequestGuard, json_paths=JSON_ENDPOINTS,
+                       limits=Limits(settings.max_body_bytes, settings.body_timeout, settings.request_deadline))
 
     for module in (ask, documents, health, dify):
         app.include_router(module.router)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from index.retriever import Mode
+from index.modes import Mode
+from qa.client import DEFAULT_URL, NoServer, ServerRefused, post_json
 
 app = typer.Typer(help="政策文件问答 policy-qa: cited answers from Chinese policy documents.", no_args_is_help=True)
 corpus_app = typer.Typer(help="The documents and their parsing into cited passages.", no_args_is_help=True)
@@ -18,6 +21,23 @@ index_app = typer.Typer(help="The hybrid BM25 + dense index.", no_args_is_help=T
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(model_app, name="model")
 app.add_typer(index_app, name="index")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"policy-qa {version('policy-qa')}")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            typer.echo("policy-qa (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(_version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="print the version and exit")] = False) -> None:
+    """政策文件问答 policy-qa: cited answers from Chinese policy documents."""
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -34,17 +54,37 @@ def corpus_stats() -> None:
 
 
 @corpus_app.command("show")
-def corpus_show(doc: Annotated[str, typer.Argument(help="doc id or its prefix, e.g. 000")],
+def corpus_show(doc: Annotated[str, typer.Argument(help="doc id or its prefix (000), or a place (修武)")],
                 passages: Annotated[bool, typer.Option(help="list each passage under its heading")] = True) -> None:
     """A document's heading tree with its passages, for checking the parser by eye."""
     from corpus.documents import bundled_corpus
     from corpus.report import document_outline
 
     corpus = bundled_corpus()
-    matches = [d for d in corpus.parsed if d.startswith(doc)]
+    matches = _documents_named(doc, corpus.documents)
     if len(matches) != 1:
-        raise typer.BadParameter(f"{doc!r} matches {matches or 'no document'}; known: {', '.join(corpus.parsed)}")
+        listing = "\n".join(f"  {d.doc_id}  {d.label}  {d.title}" for d in corpus.documents.values())
+        found = "no document" if not matches else f"{len(matches)} documents ({', '.join(matches)})"
+        raise typer.BadParameter(f"{doc!r} matches {found}; give a doc id prefix or a place:\n{listing}")
     typer.echo(document_outline(corpus.parsed[matches[0]], with_passages=passages))
+
+
+def _documents_named(text: str, documents: dict) -> list[str]:
+    """doc_ids starting with `text`, else the documents of a place and/or year (`修武`, `焦作 2023`),
+    else those whose title contains it."""
+    by_id = [doc_id for doc_id in documents if doc_id.startswith(text)]
+    if by_id or not text.strip():
+        return by_id
+    year = re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)", text)
+    place = re.sub(r"(?<!\d)(?:19|20)\d\d(?!\d)|年|\s", "", text)
+    candidates = [d for d in documents.values() if not year or d.year == int(year.group())]
+    if place:
+        in_place = [d for d in candidates if any(place in (p or "") for p in (d.county, d.city))]
+        # 焦作 names 焦作市's plans and 修武县's (a county of 焦作市): the place itself comes first.
+        candidates = [d for d in in_place if place in (d.region or "")] or in_place
+    if candidates:
+        return [d.doc_id for d in candidates]
+    return [d.doc_id for d in documents.values() if text in d.title]
 
 
 @corpus_app.command("manifest")
@@ -95,37 +135,97 @@ def index_userdict() -> None:
     typer.echo(f"wrote {len(terms)} terms to {USER_DICT}")
 
 
+QuestionOption = Annotated[str, typer.Argument(help="the question, e.g. 高压用户报装时限是多少")]
+ModeOption = Annotated[Mode, typer.Option(help="retrieval channel(s)")]
+TopKOption = Annotated[int, typer.Option("--top-k", min=1, max=50)]
+CityOption = Annotated[Optional[list[str]], typer.Option(help="city or county; repeatable")]
+YearOption = Annotated[Optional[list[int]], typer.Option(help="plan year; repeatable")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print the API's JSON")]
+UrlOption = Annotated[str, typer.Option(help="a running policy-qa server; without one the model loads here")]
+
+
 @app.command()
-def search(question: str,
-           mode: Annotated[Mode, typer.Option(help="retrieval channel(s)")] = Mode.HYBRID,
-           top_k: Annotated[int, typer.Option("--top-k", min=1, max=50)] = 5,
-           city: Annotated[Optional[list[str]], typer.Option(help="city or county; repeatable")] = None,
-           year: Annotated[Optional[list[int]], typer.Option(help="plan year; repeatable")] = None,
-           as_json: Annotated[bool, typer.Option("--json", help="print the API's JSON")] = False) -> None:
-    """Answer a question from the command line, with cited passages."""
+def ask(question: QuestionOption, mode: ModeOption = Mode.HYBRID, top_k: TopKOption = 5,
+        city: CityOption = None, year: YearOption = None, as_json: JsonOption = False,
+        url: UrlOption = DEFAULT_URL) -> None:
+    """Answer a question with its citations (file, document number, section, lines)."""
+    response, where, elapsed = _request("ask", url, question, mode, top_k, city, year)
+    if as_json:
+        typer.echo(json.dumps(response, ensure_ascii=False, indent=2))
+        return
+    from qa.answer_text import answer_as_text
+
+    typer.echo(answer_as_text(response))
+    typer.echo(_timing_line(response, where, elapsed))
+
+
+@app.command()
+def search(question: QuestionOption, mode: ModeOption = Mode.HYBRID, top_k: TopKOption = 5,
+           city: CityOption = None, year: YearOption = None, as_json: JsonOption = False,
+           url: UrlOption = DEFAULT_URL) -> None:
+    """The ranked passages for a question, with their channel scores and where they are cited from."""
+    response, where, elapsed = _request("search", url, question, mode, top_k, city, year)
+    if as_json:
+        typer.echo(json.dumps(response, ensure_ascii=False, indent=2))
+        return
+    from qa.answer_text import citation_text
+
+    for p in response["passages"]:
+        scores = p.get("scores") or {}
+        typer.echo(f"[{p['rank']}] {citation_text(p)}")
+        typer.echo(f"    score {p['score']:.4f} (bm25 {_number(scores.get('bm25'))}, dense {_number(scores.get('dense'))})")
+        typer.echo("    " + p["text"].replace("\n", "\n    ") + "\n")
+    if not response["passages"]:
+        typer.echo("no passage found")
+    typer.echo(_timing_line(response, where, elapsed))
+
+
+def _request(kind: str, url: str, question: str, mode: Mode, top_k: int, city: list[str] | None,
+             year: list[int] | None) -> tuple[dict, str, float]:
+    """The API's response (as JSON data) from the server at `url`, or computed here when none answers."""
+    started = time.perf_counter()
+    body = {"question": question, "top_k": top_k, "mode": mode.value,
+            "filters": {"city": city or [], "year": year or [], "doc_id": []}}
+    try:
+        reply = post_json(url, f"/api/{kind}", body)
+        return reply.body, f"via {reply.url}", time.perf_counter() - started
+    except ServerRefused as error:
+        raise typer.BadParameter(str(error)) from None
+    except NoServer as error:
+        typer.echo(f"{error}; loading the index and model here (start `policy-qa serve` to skip this)", err=True)
+    return _local_response(kind, body), "in this process (index and model loaded here)", time.perf_counter() - started
+
+
+def _local_response(kind: str, body: dict) -> dict:
+    from pydantic import ValidationError
+
     from index.scope import FilterError
     from qa.config import Settings
-    from qa.schemas import AskRequest, Filters
+    from qa.schemas import AskRequest
     from qa.service import QAService
 
     _setup_logging()
-    service = QAService.load(Settings())
-    request = AskRequest(question=question, top_k=top_k, mode=mode, filters=Filters(city=city or [], year=year or []))
     try:
-        response = service.ask(request)
+        request = AskRequest.model_validate(body)
+    except ValidationError as error:
+        raise typer.BadParameter("; ".join(e["msg"] for e in error.errors())) from None
+    service = QAService.load(Settings())
+    try:
+        response = service.ask(request) if kind == "ask" else service.search_response(request, service.search(request))
     except FilterError as error:
         raise typer.BadParameter(str(error)) from None
-    if as_json:
-        typer.echo(response.model_dump_json(indent=2))
-        return
-    typer.secho(f"答：{response.answer.text}", bold=True)
-    for p in response.passages:
-        path = " › ".join(p.section_path[1:])
-        typer.echo(f"\n[{p.rank}] {p.region} {p.year} {p.doc_number} | {path}")
-        typer.echo(f"    L{p.source.line_start}-{p.source.line_end}  score {p.score:.4f} "
-                   f"(bm25 {p.scores.bm25}, dense {p.scores.dense})")
-        typer.echo("    " + p.text.replace("\n", "\n    "))
-    typer.echo(f"\n{response.timings_ms['total']:.1f} ms")
+    return response.model_dump(mode="json")
+
+
+def _timing_line(response: dict, where: str, elapsed_s: float) -> str:
+    timings = response.get("timings_ms") or {}
+    stages = ", ".join(f"{name} {value:.1f}" for name, value in timings.items() if name != "total")
+    search = f"search {timings['total']:.1f} ms ({stages})" if "total" in timings else "search time not reported"
+    return f"\ntime: {search}; {elapsed_s * 1000:.0f} ms in all, {where}"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 @app.command("eval")
@@ -167,13 +267,16 @@ def bench_api(requests: Annotated[int, typer.Option(min=1, help="requests per ph
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the web page (the index is loaded, or built, at start)."""
-    import uvicorn
-
-    from qa.app import create_app
+    from qa.config import UnsafeBinding
+    from qa.server import serve as run_server
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     typer.echo(f"policy-qa on http://{host}:{port}  (API docs: /docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    try:
+        run_server(host, port)
+    except UnsafeBinding as error:
+        typer.secho(str(error), err=True, fg="red")
+        raise typer.Exit(2) from None
 
 
 if __name__ == "__main__":

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import os
+import secrets
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.backend import BackendKind
@@ -17,6 +21,11 @@ from index.scope import ScopeMode
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_DIR / ".data"
+log = logging.getLogger(__name__)
+
+
+class UnsafeBinding(RuntimeError):
+    """Serving beyond loopback without an API key chosen by the operator."""
 
 
 class Settings(BaseSettings):
@@ -52,7 +61,30 @@ class Settings(BaseSettings):
     # ... or when no passage's cosine reaches this. Specific to the bundled e5-small, whose
     # cosines crowd into 0.8-0.92: another model needs its own value (0 disables).
     abstain_min_dense: float = Field(0.86, ge=0, le=1)
-    api_key: str = Field("policy-qa-dev-key", description="bearer key for the Dify /retrieval endpoint")
+    # No shared default: without POLICY_QA_API_KEY each install generates its own key (api_key_file).
+    api_key: SecretStr | None = Field(None, description="bearer key for the Dify /retrieval endpoint")
+    api_key_file: Path = Field(DATA_DIR / "api_key", description="where the generated key is kept (mode 0600)")
+
+    # Limits (README, "Limits"): checked before any work is done for a request.
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; larger gets 413")
+    header_timeout: float = Field(10.0, gt=0, description="seconds a client may take to send its request headers")
+    body_timeout: float = Field(10.0, gt=0, description="seconds a client may pause while sending the body (408)")
+    request_deadline: float = Field(30.0, gt=0, description="seconds before a request is answered 503")
+
+    def retrieval_key(self) -> bytes:
+        """The /retrieval key as bytes: POLICY_QA_API_KEY, else this install's generated key."""
+        if self.api_key is not None and self.api_key.get_secret_value():
+            return self.api_key.get_secret_value().encode("utf-8")
+        return _install_key(self.api_key_file)
+
+    def check_binding(self, host: str) -> None:
+        """Refuse to listen beyond loopback unless the operator chose the key."""
+        if _is_loopback(host) or (self.api_key is not None and self.api_key.get_secret_value()):
+            return
+        raise UnsafeBinding(
+            f"refusing to serve on {host}: beyond loopback the /retrieval key must be chosen, not generated. "
+            f"Set POLICY_QA_API_KEY (for example to the generated key: "
+            f"POLICY_QA_API_KEY=$(cat {self.api_key_file})) or serve on 127.0.0.1.")
 
     @field_validator("milvus_uri")
     @classmethod
@@ -77,6 +109,38 @@ class Settings(BaseSettings):
             milvus_uri=self.milvus_uri,
             milvus_alias=self.milvus_alias,
         )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve beyond this machine
+
+
+def _install_key(path: Path) -> bytes:
+    """Read this install's key, generating it (owner-only file) on first use. The key is never logged."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)  # atomic and never overwrites: concurrent first starts agree on one key
+            log.warning("generated an API key for /retrieval; read it with: cat %s", path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    if path.stat().st_mode & 0o077:
+        log.warning("%s is readable by other users; run: chmod 600 %s", path, path)
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise ValueError(f"{path} is empty: delete it to generate a new key, or set POLICY_QA_API_KEY")
+    return key.encode("utf-8")
 
 
 @cache

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from index.retriever import Mode
 
 MAX_QUESTION = 500
-INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
+MAX_FILTER_VALUES = 100  # per filter list: more places or years than any library names
+MAX_CONDITIONS = 20
+FilterValue = Annotated[str, Field(max_length=200)]
+WHITESPACE = re.compile(r"\s+")
+
+
+def _blank(ch: str) -> bool:
+    """Separators, controls, format marks (zero-width, soft hyphen, U+180E, U+2061-2064, BOM), unassigned."""
+    return ch.isspace() or unicodedata.category(ch)[0] in "ZC"
 
 
 def _visible_text(value: object, name: str) -> object:
-    """Strip surrounding whitespace and zero-width marks; refuse text that has nothing visible."""
+    """Check the length of the text as sent, then turn invisible characters into spaces; refuse
+    text with nothing visible."""
     if not isinstance(value, str):
         return value  # the type check reports it
-    value = INVISIBLE.sub(" ", value).strip()
+    if len(value) > MAX_QUESTION:  # before any cleaning: padding does not buy a longer request
+        raise ValueError(f"{name} must be at most {MAX_QUESTION} characters (it has {len(value)})")
+    value = WHITESPACE.sub(" ", "".join(" " if _blank(ch) else ch for ch in value)).strip()
     if not value:
         raise ValueError(f"{name} must contain text (it is empty, whitespace or invisible characters)")
     return value
@@ -26,9 +38,12 @@ def _visible_text(value: object, name: str) -> object:
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    city: list[str] = Field(default_factory=list, description="city or county, e.g. 焦作市, 修武县 (焦作市 includes 修武县)")
-    year: list[int] = Field(default_factory=list, description="year of the plan, e.g. 2019")
-    doc_id: list[str] = Field(default_factory=list, description="document ids from GET /api/documents")
+    city: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                    description="city or county, e.g. 焦作市, 修武县 (焦作市 includes 修武县)")
+    year: list[int] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                            description="year of the plan, e.g. 2019")
+    doc_id: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                      description="document ids from GET /api/documents")
 
 
 class AskRequest(BaseModel):
@@ -137,6 +152,27 @@ class DocumentDetail(DocumentOut):
     text: str
 
 
+class ErrorOut(BaseModel):
+    detail: str = Field(description="what is wrong")
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(BaseModel):
+    detail: list[ValidationIssue]
+    message: str = Field(description="the issues in one line")
+
+
+class DifyErrorOut(BaseModel):
+    error_code: int = Field(description="1001 malformed Authorization header, 1002 wrong key, 1003 bad request, "
+                                        "2001 unknown knowledge_id")
+    error_msg: str
+
+
 class Health(BaseModel):
     status: Literal["ok", "loading", "failed"]
     detail: str | None = None
@@ -151,18 +187,26 @@ class DifyRetrievalSetting(BaseModel):
 
 
 class DifyCondition(BaseModel):
-    name: list[str]
-    comparison_operator: str
-    value: str | None = None
+    name: FilterValue | Annotated[list[FilterValue], Field(max_length=MAX_CONDITIONS)] = Field(
+        description="metadata field, or fields (older Dify versions send a list)")
+    comparison_operator: str = Field(max_length=50, description=(
+        "is, is not, contains, not contains, start with, end with, in, not in, empty, not empty, "
+        "=, ≠, >, <, ≥, ≤, before, after"))
+    value: (FilterValue | int | float | Annotated[list[FilterValue | int | float], Field(max_length=MAX_FILTER_VALUES)]
+            | None) = None
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name] if isinstance(self.name, str) else self.name
 
 
 class DifyMetadataCondition(BaseModel):
     logical_operator: Literal["and", "or"] = "and"
-    conditions: list[DifyCondition]
+    conditions: list[DifyCondition] = Field(max_length=MAX_CONDITIONS)
 
 
 class DifyRetrievalRequest(BaseModel):
-    knowledge_id: str
+    knowledge_id: str = Field(max_length=200)
     query: str = Field(max_length=MAX_QUESTION)
     retrieval_setting: DifyRetrievalSetting
     metadata_condition: DifyMetadataCondition | None = None

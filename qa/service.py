@@ -112,7 +112,8 @@ class ServiceLoader:
             service.retriever.search("高压用户报装时限是多少")
             self.service = service
             log.info("index loaded: %d passages", len(self.service.retriever.passages))
-        except Exception as error:  # reported by /readyz and the API instead of killing the server
+        except Exception as error:  # reported by /healthz, /readyz and the API instead of killing the server
             log.exception("loading the index failed")
-            self.error = f"{type(error).__name__}: {error}"
+            # Short and path-free: any caller reads it; the log has the details.
+            self.error = f"the index could not be loaded ({type(error).__name__}); the server log has the details"
 

@@ -16,8 +16,8 @@ def get_loader(request: Request) -> ServiceLoader:
 
 def get_service(loader: Annotated[ServiceLoader, Depends(get_loader)]) -> QAService:
     if loader.service is None:
-        detail = f"index failed to load: {loader.error}" if loader.error else "index is still loading; retry shortly"
-        raise HTTPException(status_code=503, detail=detail)
+        detail = loader.error or "index is still loading; retry shortly"
+        raise HTTPException(status_code=503, detail=detail, headers={"Retry-After": "5"})
     return loader.service
 
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus.documents import load_corpus
 from index.dense import EncoderConfig
 from index.retriever import Retriever, RetrieverConfig
-from index.store import IndexMismatch, check_compatible, corpus_fingerprint, load_index
+from index.store import IndexMismatch, check_compatible, corpus_fingerprint, file_digest, load_index
 from qa.config import Settings
 from tests.index.conftest import make_small_corpus
 
@@ -128,3 +130,79 @@ def test_manifest_records_what_the_index_was_built_from(config: RetrieverConfig,
     assert manifest["model_id"] == retriever.encoder.model_id
     assert {"sentence-transformers", "faiss-cpu", "jieba", "rank-bm25"} <= set(manifest["versions"])
     assert manifest["settings"]["max_chars"] == config.max_chars
+
+
+# ---------------------------------------------------------------------------------------------
+# verified files, leftovers of killed builds, resumed embeddings, builds that take turns
+
+
+def test_tampered_passage_file_is_never_served(config: RetrieverConfig, small_corpus: tuple[Path, Path],
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    corpus = load_corpus(*small_corpus)
+    Retriever.open(config, corpus=corpus)
+    stored = config.index_dir / "passages.jsonl"
+    text = stored.read_text(encoding="utf-8")
+    figure = re.search(r"(\d+)个工作日", text)
+    assert figure, "the small corpus states a deadline in working days"
+    tampered = text[:figure.start(1)] + str(int(figure.group(1)) + 70) + text[figure.end(1):]
+    stored.write_text(tampered, encoding="utf-8")
+
+    with pytest.raises(IndexMismatch, match="passages.jsonl"):
+        load_index(config.index_dir)
+    with caplog.at_level("WARNING"):
+        reopened = Retriever.open(config, corpus=corpus)
+    assert "passages.jsonl does not match" in caplog.text
+    assert [p.text for p in reopened.passages] == [p.text for p in corpus.passages]
+    assert reopened.stored.manifest["embedded"] == 0, "the intact embeddings were reused"
+
+
+def test_document_path_leaving_the_documents_folder_is_refused(config: RetrieverConfig,
+                                                              small_corpus: tuple[Path, Path]) -> None:
+    Retriever.open(config, corpus=load_corpus(*small_corpus))
+    documents_file = config.index_dir / "documents.json"
+    documents = json.loads(documents_file.read_text(encoding="utf-8"))
+    documents[0]["file"] = "../../qa/config.py"
+    documents_file.write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(IndexMismatch, match="documents.json does not match"):
+        load_index(config.index_dir)
+    # Even with a checksum forged to match, the path itself is refused.
+    manifest_file = config.index_dir / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest["files"]["documents.json"] = file_digest(documents_file)
+    manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexMismatch, match="outside the documents folder"):
+        load_index(config.index_dir)
+
+
+def test_build_killed_while_embedding_is_cleared_and_resumed(tmp_path: Path, config: RetrieverConfig) -> None:
+    documents, manifest = make_small_corpus(tmp_path / "corpus", ("003_4d324785fef10595",))
+    chunks = config.index_dir.parent / ".index.embeddings"
+    process = subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(config.index_dir), str(documents), str(manifest)],
+                               cwd=Path(__file__).parents[2])
+    deadline = time.monotonic() + 300
+    while not list(chunks.glob("*.npz")):  # killed once some of its vectors are saved
+        assert process.poll() is None, "the build ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert list(config.index_dir.parent.glob(".index.build-*")), "the kill left a stage folder"
+    saved = sum(len(np.load(chunk)["keys"]) for chunk in chunks.glob("*.npz"))
+
+    retriever = Retriever.open(config, corpus=load_corpus(documents, manifest))
+    assert not list(config.index_dir.parent.glob(".index.build-*")), "the next build removed the stage folder"
+    assert retriever.stored.manifest["embedded"] <= len(retriever.passages) - saved, "saved vectors were reused"
+    assert retriever.stored.manifest["reused"] >= saved > 0
+    assert not chunks.exists(), "the resume cache is emptied once the index is built"
+
+
+def test_concurrent_builds_of_one_folder_take_turns(tmp_path: Path, config: RetrieverConfig) -> None:
+    documents, manifest = make_small_corpus(tmp_path / "corpus", ("001_33bcc779efdaa487",))
+    command = [sys.executable, "-c", BUILD_SCRIPT, str(config.index_dir), str(documents), str(manifest)]
+    builds = [subprocess.Popen(command, cwd=Path(__file__).parents[2], stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
+    logs = [build.communicate(timeout=600)[1] for build in builds]
+    assert [build.returncode for build in builds] == [0, 0], logs
+    assert sum("waiting for another build" in log for log in logs) == 1, logs
+    manifest_now = load_index(config.index_dir).manifest
+    assert manifest_now["embedded"] == 0, "the second build found the first one's vectors"

@@ -26,7 +26,7 @@ from tests.qa.helpers import (
 
 LABEL = re.compile(r"^(?P<region>\S+) (?P<year>\d{4})$")
 UNANSWERABLE = "企业职工基本养老保险单位缴费比例是多少？"
-DEV_KEY = "policy-qa-dev-key"
+DEV_KEY = Settings().retrieval_key().decode()  # this install's key (POLICY_QA_API_KEY or .data/api_key)
 
 
 # ---------------------------------------------------------------------------------------------

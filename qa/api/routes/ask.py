@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
+from fastapi.exceptions import RequestValidationError
 
 from index.scope import FilterError
 from qa.api.deps import ServiceDep
-from qa.schemas import AskRequest, AskResponse, SearchResponse
+from qa.schemas import AskRequest, AskResponse, ErrorOut, SearchResponse
 
-router = APIRouter(prefix="/api", tags=["questions"])
+router = APIRouter(prefix="/api", tags=["questions"],
+                   responses={400: {"model": ErrorOut, "description": "Content-Type is not application/json"}})
 
 
-def _filter_error(error: FilterError) -> HTTPException:
-    return HTTPException(status_code=422, detail=f"filters: {error}")
+def _filter_error(error: FilterError) -> RequestValidationError:
+    # Answered like every other 422 (OpenAPI: HTTPValidationError), by the app's validation handler.
+    return RequestValidationError([{"loc": ("body", "filters"), "msg": str(error), "type": "value_error"}])
 
 
 @router.post("/ask", response_model=AskResponse, summary="Answer a question with cited passages")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from corpus.documents import DOCUMENTS_DIR
 from qa.api.deps import ServiceDep
-from qa.schemas import DocumentDetail, DocumentOut
+from qa.schemas import DocumentDetail, DocumentOut, ErrorOut
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 
@@ -16,7 +16,8 @@ def list_documents(service: ServiceDep) -> list[DocumentOut]:
     return service.documents()
 
 
-@router.get("/{doc_id}", response_model=DocumentDetail, summary="A document with its full text")
+@router.get("/{doc_id}", response_model=DocumentDetail, summary="A document with its full text",
+            responses={404: {"model": ErrorOut, "description": "no document with this id"}})
 def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
     document = next((d for d in service.documents() if d.doc_id == doc_id), None)
     if document is None:

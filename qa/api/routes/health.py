@@ -1,4 +1,4 @@
-"""Liveness and readiness."""
+"""Liveness and readiness (GET and HEAD, for probes that send either)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,21 @@ from qa.api.deps import LoaderDep
 from qa.schemas import Health
 
 router = APIRouter(tags=["health"])
+FAILED = {503: {"model": Health, "description": "the index failed to load: restart the process"}}
 
 
-@router.get("/healthz", response_model=Health, summary="The process is up")
-def healthz() -> Health:
-    return Health(status="ok")
+@router.head("/healthz", include_in_schema=False)
+@router.get("/healthz", response_model=Health, responses=FAILED,
+            summary="200 while the process can serve (or is still loading); 503 once loading failed")
+def healthz(loader: LoaderDep) -> JSONResponse:
+    if loader.error:  # an orchestrator restarts the process; the reason is in the log
+        return JSONResponse(Health(status="failed", detail=loader.error).model_dump(), status_code=503)
+    return JSONResponse(Health(status="ok").model_dump())
 
 
-@router.get("/readyz", response_model=Health, summary="200 once the index is loaded, 503 before")
+@router.head("/readyz", include_in_schema=False)
+@router.get("/readyz", response_model=Health, responses={503: {"model": Health, "description": "still loading, or failed"}},
+            summary="200 once the index is loaded, 503 before")
 def readyz(loader: LoaderDep) -> JSONResponse:
     if loader.service is not None:
         backend = loader.service.retriever.backend

@@ -1,0 +1,68 @@
+"""Running the app under uvicorn with limits for slow or idle clients.
+
+uvicorn (0.55, h11) has a keep-alive timeout but no header-read timeout: a client that sends its
+request line a byte a second holds a connection for ever. `TimedH11Protocol` closes a connection
+whose request headers are not complete within `header_timeout` seconds. Slow bodies are the
+request guard's job (qa/api/middleware.py: 408 after `body_timeout`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from qa.config import Settings
+
+KEEP_ALIVE_SECONDS = 5
+MAX_HEADER_BYTES = 16 * 1024  # h11's limit on a request line plus headers (its default is 16 KiB too)
+
+
+class TimedH11Protocol(H11Protocol):
+    header_timeout = 10.0  # set by `serve` from the settings
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._arm_header_timer()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is h11.IDLE:
+            self._arm_header_timer()  # a new request has begun to arrive (or is still arriving)
+        else:
+            self._cancel_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def _arm_header_timer(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.logger.info("closing a connection whose request headers took over %g s", self.header_timeout)
+            self.transport.close()
+
+
+def serve(host: str, port: int, settings: Settings | None = None) -> None:
+    """Serve the app; refuses (UnsafeBinding) to listen beyond loopback without a chosen key."""
+    from qa.app import create_app
+
+    settings = settings or Settings()
+    settings.check_binding(host)
+    TimedH11Protocol.header_timeout = settings.header_timeout
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", http=TimedH11Protocol,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                server_header=False)
+
