@@ -30,8 +30,13 @@ ABBREVIATIONS = {
 SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "新区", "省", "市", "县", "区", "盟", "旗")
 # jieba parts of speech that mark a word as something other than a name: a short form tagged so is a word
 WORD_TAGS = {"a", "ad", "an", "d", "i", "l", "s", "v", "vn", "m", "t", "c", "p", "r"}
-COMMON_WORD_FREQ = 500  # a name-tagged short form more frequent than this is a common word (和平, 阳光)
-PLACE_WORD_FREQ = 1000  # even tagged as a place, a county short form this frequent is a word (江山, 太平)
+# Frequencies (jieba's dictionary) above which a short form is too common a word to stand for the place. Counties
+# are many and their short forms often words (上街, 小店, 同心, 博爱, 东海, 泰山): their full names always count,
+# their short forms only when rare (修武, 武陟, 浦东).
+COMMON_WORD_FREQ = 500  # a city's short form tagged as a name (not a place) and this frequent: 和平, 阳光
+COUNTY_WORD_FREQ = 100  # a county's short form not tagged as a place
+COUNTY_PLACE_FREQ = 300  # a county's short form tagged as a place
+WEAK_COUNTY_FREQ = 50  # a county's short form this frequent as a word counts in a text only beside its city
 PLACE_TAGS = {"ns", "j", "nt"}  # jieba's tags of place names, abbreviations and organisations
 EXCLUSIVE_SHARE = 0.6  # an abbreviation used in ordinary words less than this (by frequency) stands for its province
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -66,7 +71,8 @@ class _Gazetteer:
     full_names: frozenset[str]
     aliases: dict[str, tuple[str, ...]]  # full name → short forms
     abbreviations: dict[str, Place]  # 沪 → 上海市
-    longest: int
+    lengths: dict[str, tuple[int, ...]]  # first character → lengths of the names it begins, longest first
+    weak: frozenset[str]  # county short forms that are also words: they need their city or province beside them
 
 
 def _data_file(name: str) -> Path:
@@ -128,13 +134,23 @@ def _word_tags() -> dict[str, tuple[int, str]]:
     return _dictionary()[0]
 
 
+@cache
+def _exclusive_abbreviations() -> frozenset[str]:
+    """Abbreviations that mean their province wherever they appear: never in ordinary words, and in no place
+    name of another province (鄂 is in 鄂尔多斯, 辽 in 辽源 of 吉林, 黔 in 重庆's 黔江区)."""
+    gazetteer = _gazetteer()
+    return frozenset(char for char in _dictionary()[1]
+                     if all(place.province == gazetteer.abbreviations[char].province
+                            for name, places in gazetteer.names.items() if char in name for place in places))
+
+
 def _is_ordinary_word(short: str, rank: int) -> bool:
     freq, tag = _word_tags().get(short, (0, "ns"))
     if tag in WORD_TAGS:
         return True
-    if tag != "ns":
-        return freq >= COMMON_WORD_FREQ
-    return rank == 2 and freq >= PLACE_WORD_FREQ
+    if rank == 2:
+        return freq >= (COUNTY_PLACE_FREQ if tag == "ns" else COUNTY_WORD_FREQ)
+    return tag != "ns" and freq >= COMMON_WORD_FREQ
 
 
 @cache
@@ -171,8 +187,14 @@ def _gazetteer() -> _Gazetteer:
         for key in (name, *shorts):
             if place not in names.setdefault(key, []):
                 names[key].append(place)
+    weak = frozenset(short for short, places in names.items() if short not in full_names
+                     and any(place.rank == 2 for place in places)
+                     and _word_tags().get(short, (0, ""))[0] >= WEAK_COUNTY_FREQ)
+    lengths: dict[str, set[int]] = {}
+    for key in names:
+        lengths.setdefault(key[0], set()).add(len(key))
     return _Gazetteer({k: tuple(v) for k, v in names.items()}, frozenset(full_names), aliases, abbreviations,
-                      max(map(len, names)))
+                      {char: tuple(sorted(ls, reverse=True)) for char, ls in lengths.items()}, weak)
 
 
 def aliases(name: str) -> tuple[str, ...]:
@@ -183,7 +205,7 @@ def aliases(name: str) -> tuple[str, ...]:
     full = name if name in gazetteer.aliases else (place.name if (place := resolve(name)) else None)
     if full is None:
         return ()
-    exclusive = _dictionary()[1]
+    exclusive = _exclusive_abbreviations()
     own = resolve(full)
     return gazetteer.aliases[full] + tuple(char for char, place in gazetteer.abbreviations.items()
                                            if char in exclusive and place == own)
@@ -219,7 +241,7 @@ def _matches(text: str) -> list[tuple[int, str]]:
     gazetteer = _gazetteer()
     found, i = [], 0
     while i < len(text):
-        for length in range(min(gazetteer.longest, len(text) - i), 1, -1):
+        for length in gazetteer.lengths.get(text[i], ()):
             if text[i:i + length] in gazetteer.names:
                 found.append((i, text[i:i + length]))
                 i += length
@@ -233,7 +255,7 @@ def _abbreviation_places(text: str, covered: set[int]) -> list[Place]:
     """沪, 浙, 皖 wherever they stand outside a longer name; 苏, 鲁, 藏 (parts of ordinary words too) only
     standing alone (a whole query word) or opening a document number (苏政发〔2020〕1号)."""
     gazetteer = _gazetteer()
-    exclusive = _dictionary()[1]
+    exclusive = _exclusive_abbreviations()
     places = []
     for i, char in enumerate(text):
         place = gazetteer.abbreviations.get(char)
@@ -246,20 +268,38 @@ def _abbreviation_places(text: str, covered: set[int]) -> list[Place]:
     return places
 
 
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] part of a longer dictionary word (同德 in 同心同德, 中山 in 中山路)? A word made of place
+    names only (上海浦东) does not count."""
+    words, names = _word_tags(), _gazetteer().names
+    for a in range(max(0, start - 3), start + 1):
+        for b in range(end, min(len(text), a + 4) + 1):
+            if (a, b) != (start, end) and text[a:b] in words and not all(
+                    part in names for part in (text[a:start], text[end:b]) if part):
+                return True
+    return False
+
+
 def find_places(text: str, abbreviations: bool = True) -> list[Place]:
     """Places a text names, most specific first (then in order of mention); each carries its parents.
+
+    Full names always count. A short form counts unless it is part of a longer word; a county's short form
+    that is also a common word (上街, 浦东) only with its city or province named too.
     `abbreviations=False` leaves one-character province abbreviations (沪, 粤) out."""
     gazetteer = _gazetteer()
-    matches = _matches(text)
+    matches = [(start, name) for start, name in _matches(text)
+               if name in gazetteer.full_names or not _inside_word(text, start, start + len(name))]
     covered = {i for start, name in matches for i in range(start, start + len(name))}
     unique = tuple(gazetteer.names[name][0] for _, name in matches if len(gazetteer.names[name]) == 1)
     places: list[Place] = []
     for _, name in matches:
         place = _choose(gazetteer.names[name], name in gazetteer.full_names, unique)
-        if place is not None and place not in places:
-            places.append(place)
+        if place is None or place in places:
+            continue
+        if name in gazetteer.weak and not any(place.within(other) and other != place for other in unique):
+            continue
+        places.append(place)
     for place in _abbreviation_places(text, covered) if abbreviations else ():
         if place not in places:
             places.append(place)
-    # a city named alone inside a county's match is the county's parent: keep the county first
     return sorted(places, key=lambda p: -p.rank)

@@ -6,7 +6,7 @@ vectors) and answers each channel on its own; the Retriever fuses the channels i
 position in the stored index (`pid`). Filters arrive as a Selection and are applied inside the
 search, never by cutting a top-k list afterwards.
 
-    embedded  rank-bm25 + faiss in this process (index/embedded_backend.py), the default
+    embedded  sparse BM25 + faiss in this process (index/embedded_backend.py), the default
     milvus    Milvus Lite (a file) or a Milvus server (index/milvus_backend.py)
 """
 

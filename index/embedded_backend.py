@@ -1,4 +1,4 @@
-"""The default backend: BM25 (index/lexical.py) and faiss (index/dense.py) in this process."""
+"""The default backend: sparse BM25 (index/lexical.py) and faiss (index/dense.py) in this process."""
 
 from __future__ import annotations
 
@@ -26,9 +26,8 @@ class EmbeddedBackend:
         return len(self.dense_index)
 
     def bm25(self, query: str, tokens: list[str], selection: Selection, k: int) -> dict[int, float]:
-        scores = self.lexical.scores(tokens, self._mask(selection))
-        top = np.argsort(-scores, kind="stable")[:k]
-        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+        ids, scores = self.lexical.top(tokens, k, self._mask(selection))
+        return dict(zip(ids.tolist(), scores.tolist()))
 
     def dense(self, vector: np.ndarray, selection: Selection, k: int) -> dict[int, float]:
         scores, ids = self.dense_index.search(vector, k, self._mask(selection))

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from qa.api.middleware import Limits, RequestGuard
 from qa.api.routes import ask, dify, documents, health
+from qa.api.shedding import install_shedding
 from qa.config import Settings
 from qa.schemas import ErrorOut
 from qa.service import ServiceLoader
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.loader = loader
     app.state.retrieval_key = settings.retrieval_key()  # generated here on an install's first start
     app.add_exception_handler(RequestValidationError, validation_error)
+    install_shedding(app, settings)
 
     app.add_middleware(RequestGuard, json_paths=JSON_ENDPOINTS,
                        limits=Limits(settings.max_body_bytes, settings.body_timeout, settings.request_deadline))

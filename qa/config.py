@@ -13,7 +13,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.backend import BackendKind
-from index.dense import EncoderConfig
+from index.batching import BatchingConfig
+from index.dense import EncoderConfig, QueryBackend
 from index.fusion import FusionMethod
 from index.lexical import BM25Params
 from index.retriever import Mode, RetrieverConfig
@@ -43,6 +44,25 @@ class Settings(BaseSettings):
                             description="backend=milvus: a Milvus Lite file (….db) or a server (http://host:19530)")
     milvus_alias: str = Field("policy_qa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
                               description="backend=milvus: the alias naming the served collection")
+    # README, "Speed": the faster backends cost retrieval quality on the gold set, so torch stays the default.
+    query_backend: QueryBackend = Field(QueryBackend.TORCH, description="what embeds questions (passages: torch)")
+    onnx_dir: Path = Field(DATA_DIR / "onnx", description="where the ONNX query encoder is exported on first use")
+    threads: int = Field(os.cpu_count() or 1, ge=1, description="threads of the query encoder (set once, in its worker)")
+
+    # Load: one worker embeds the questions of concurrent requests together (index/batching.py).
+    # A forward pass of 16 short questions costs a few single ones on 2 cores, and 16 is what a
+    # full in-flight bound can queue, so under load every request waits for one pass at most.
+    embed_batch_size: int = Field(16, ge=1, le=256, description="questions per forward pass")
+    # A lone request starts at once; 2 ms lets requests arriving together share a pass. Longer
+    # only adds latency: under load the queue fills while the previous pass runs.
+    embed_max_wait_ms: float = Field(2.0, ge=0, le=100, description="how long a batch waits to fill")
+    # /api/ask, /api/search and /retrieval requests served at once; one more gets 503 with
+    # Retry-After at once. On 2 cores 16 keep the encoder's batches full while bounding the wait
+    # to about one batch plus 16 answers (`policy-qa bench api`: p99 at 64 clients).
+    max_in_flight: int = Field(16, ge=1, le=1024, description="requests in flight before shedding (503)")
+    # A healthy worker answers in well under a second at the bound; this only catches a stalled one.
+    embed_timeout: float = Field(5.0, gt=0, le=300, description="seconds a question waits for its embedding (503)")
+    retry_after: int = Field(1, ge=1, le=3600, description="Retry-After seconds on a shed request")
 
     default_mode: Mode = Mode.HYBRID
     default_top_k: int = Field(5, ge=1, le=50)
@@ -97,7 +117,8 @@ class Settings(BaseSettings):
     def retriever_config(self) -> RetrieverConfig:
         return RetrieverConfig(
             index_dir=self.index_dir,
-            encoder=EncoderConfig(self.model, self.query_prompt, self.passage_prompt, quantize=self.quantize),
+            encoder=EncoderConfig(self.model, self.query_prompt, self.passage_prompt, quantize=self.quantize,
+                                  query_backend=self.query_backend, threads=self.threads, onnx_dir=self.onnx_dir),
             bm25=BM25Params(self.bm25_k1, self.bm25_b),
             fusion=self.fusion,
             rrf_k=self.rrf_k,
@@ -109,6 +130,11 @@ class Settings(BaseSettings):
             milvus_uri=self.milvus_uri,
             milvus_alias=self.milvus_alias,
         )
+
+    def batching_config(self) -> BatchingConfig:
+        # The queue never holds more than the requests in flight; the same bound guards other callers.
+        return BatchingConfig(self.embed_batch_size, self.embed_max_wait_ms, self.max_in_flight, self.embed_timeout,
+                              self.retry_after)
 
 
 def _is_loopback(host: str) -> bool:

@@ -36,6 +36,7 @@ class QAService:
     @classmethod
     def load(cls, settings: Settings) -> QAService:
         retriever = Retriever.open(settings.retriever_config())
+        retriever.encoder.start_batching(settings.batching_config())  # one worker owns the query model
         return cls(settings, retriever,
                    AnswerComposer(retriever, settings.abstain_min_coverage, settings.abstain_min_dense))
 

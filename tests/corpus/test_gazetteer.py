@@ -53,6 +53,19 @@ def test_single_characters_and_ordinary_words_do_not_fire():
     assert find_places("各部门要维护和平稳定，新华社报道") == []
     assert find_places("鲁迅的文章") == [] and find_places("不要犹豫") == [] and find_places("收藏本页") == []
     assert find_places("经济复苏，宁可多做") == [] and find_places("发放津贴") == []
+    # county short forms that are words: 上街 (郑州), 小店 (太原), 同心 (宁夏), 博爱 (焦作); their full names count
+    assert find_places("上街开小店，同心同德，博爱") == []
+    assert find_places("博爱县") == [Place("河南省", "焦作市", "博爱县")]
+    assert find_places("同心同德") == [] and find_places("中山路与中山大学") == []  # short forms inside words
+    assert find_places("中山市") == [Place("广东省", "中山市")]
+
+
+def test_county_short_forms_that_are_words_need_their_city():
+    pudong = Place("上海市", "上海市", "浦东新区")
+    assert find_places("浦东的营商环境") == []  # 浦东 is a common word too …
+    assert find_places("上海浦东的营商环境") == [pudong, SHANGHAI]  # … but not beside 上海
+    assert resolve("浦东") == pudong and aliases("浦东新区") == ("浦东",)
+    assert find_places("修武的营商环境") == [XIUWU]  # a rare word: enough alone
 
 
 def test_aliases():
@@ -65,4 +78,6 @@ def test_aliases():
     assert aliases("上海市") == ("上海", "沪") and aliases("沪") == ("上海", "沪")
     assert aliases("江苏省") == ("江苏",)  # 苏 is also part of ordinary words (复苏)
     assert aliases("烟台市") == ("烟台",)
+    assert aliases("湖北省") == ("湖北",)  # 鄂 is also in 鄂尔多斯, a city of 内蒙古
+    assert find_places("鄂尔多斯市") == [Place("内蒙古自治区", "鄂尔多斯市")]
     assert aliases("某市") == ()

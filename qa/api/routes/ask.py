@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.exceptions import RequestValidationError
 
 from index.scope import FilterError
 from qa.api.deps import ServiceDep
+from qa.api.shedding import SHED_RESPONSE, admit
 from qa.schemas import AskRequest, AskResponse, ErrorOut, SearchResponse
 
-router = APIRouter(prefix="/api", tags=["questions"],
-                   responses={400: {"model": ErrorOut, "description": "Content-Type is not application/json"}})
+router = APIRouter(prefix="/api", tags=["questions"], dependencies=[Depends(admit)],
+                   responses={400: {"model": ErrorOut, "description": "Content-Type is not application/json"},
+                              **SHED_RESPONSE})
 
 
 def _filter_error(error: FilterError) -> RequestValidationError:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -23,6 +23,7 @@ from corpus.models import Document
 from index.retriever import Mode
 from index.scope import FilterError, SearchFilters
 from qa.api.deps import ServiceDep
+from qa.api.shedding import SHED_RESPONSE, admit
 from qa.record_score import record_scores
 from qa.schemas import (
     DifyCondition,
@@ -71,7 +72,8 @@ class KeyCheckedRoute(APIRoute):
         return checked
 
 
-router = APIRouter(tags=["dify"], route_class=KeyCheckedRoute)
+router = APIRouter(tags=["dify"], route_class=KeyCheckedRoute, dependencies=[Depends(admit)],
+                   responses=SHED_RESPONSE)
 
 
 class Operator(StrEnum):
