@@ -10,7 +10,7 @@ domain dictionary, figures with their units, NFKC, stopwords), space-separated, 
 same terms as the embedded backend and the answer's coverage; only the IDF formula differs
 (Milvus: ln(1 + (N - df + .5)/(df + .5)), rank-bm25: without the 1 + and an IDF floor). Milvus's
 own jieba analyzer (`{"tokenizer": "jieba"}`, the `milvus-lite[chinese]` extra) was measured
-too and ranked worse: README, "Milvus".
+too and ranked worse: README, "Serving from Milvus".
 
 A build writes a new collection `<alias>_<version>_<id>`; only once every row is in and counted
 does the alias move to it (Milvus Lite 3.x keeps aliases too), and only then are the alias's
@@ -26,6 +26,7 @@ import logging
 import re
 import uuid
 from functools import cached_property
+from urllib.parse import urlsplit
 
 import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient
@@ -118,8 +119,10 @@ class MilvusBackend:
 
     @cached_property
     def name(self) -> str:
-        where = "Milvus Lite" if is_lite(self.uri) else "Milvus"
-        return f"milvus ({where} {self.uri}, collection {self.collection})"
+        if is_lite(self.uri):
+            return f"milvus (Milvus Lite {self.uri}, collection {self.collection})"
+        address = urlsplit(self.uri)  # without any user:password in the address: /readyz is public
+        return f"milvus (Milvus {address.scheme}://{address.hostname}:{address.port}, collection {self.collection})"
 
     def count(self) -> int:
         return row_count(self.client, self.collection)
