@@ -6,12 +6,18 @@ from pathlib import Path
 
 import typer
 
-from eval.gold import GOLD_PATH, GoldFormatError, load_gold
+from eval.gold import GOLD_PATH, GoldFormatError, load_gold, validate_gold
 from eval.report import kind_table, metrics_table, misses, write_outputs
 from eval.runner import build_qrels, run_mode
 from index.retriever import Mode
 from qa.config import Settings
 from qa.service import QAService
+
+
+def library_sources(service: QAService) -> dict[str, str]:
+    """File name (as added to the library) → text, for every document of the library."""
+    corpus = service.served.library.corpus
+    return {(d.source_file or d.file): corpus.text_of(doc_id) for doc_id, d in corpus.documents.items()}
 
 
 def run_evaluation(gold_path: Path | None, modes: list[str], top_k: int, out: Path) -> None:
@@ -24,6 +30,11 @@ def run_evaluation(gold_path: Path | None, modes: list[str], top_k: int, out: Pa
     except ValueError:
         raise typer.BadParameter(f"modes must be among {', '.join(m.value for m in Mode)}; got {modes}") from None
     service = QAService.load(Settings())
+    # The gold set names documents by file: they must be documents of the library served (POLICY_QA_DOCUMENTS_DIR).
+    problems = validate_gold(questions, library_sources(service))
+    if problems:
+        raise typer.BadParameter(f"{gold_path} does not fit the library at {service.settings.documents_dir}: "
+                                 + "; ".join(problems[:10]) + (f" … ({len(problems)} problems)" if len(problems) > 10 else ""))
     retriever = service.retriever
     qrels = build_qrels(questions, retriever.passages)
     reports = []

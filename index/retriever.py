@@ -136,8 +136,8 @@ class Retriever:
             # so the large plan of one city cannot crowd the others out of the top k.
             per_region = []
             for region in named.regions:
-                in_region = {d for d in named.doc_ids if self.documents[d].region == region}
-                per_region.append(self._rank(mode, query, tokens, vector, selection.narrowed(in_region), timings))
+                per_region.append(self._rank(mode, query, tokens, vector, selection.narrowed(named.docs_of(region)),
+                                             timings))
             ranked = _interleave(per_region)
         else:
             ranked = self._rank(mode, query, tokens, vector, selection, timings)
@@ -210,10 +210,12 @@ def _open_backend(config: RetrieverConfig, stored: StoredIndex, lexical: Lexical
 def _interleave(lists: list[list[_Ranked]]) -> list[_Ranked]:
     """Round-robin over ranked lists, the list with the best top score first."""
     lists = sorted((lst for lst in lists if lst), key=lambda lst: -lst[0].score)
-    merged: list[_Ranked] = []
+    merged: dict[int, _Ranked] = {}  # a document that governs several named places is in each list: once
     for round_items in zip_longest(*lists):
-        merged.extend(item for item in round_items if item is not None)
-    return merged
+        for item in round_items:
+            if item is not None and item.pid not in merged:
+                merged[item.pid] = item
+    return list(merged.values())
 
 
 def _ms(start: float) -> float:

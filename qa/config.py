@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from corpus.documents import DOCUMENTS_DIR, LIBRARY_ROOT, open_library
+from corpus.library import Library
 from index.backend import BackendKind
 from index.batching import BatchingConfig
 from index.dense import EncoderConfig, QueryBackend
@@ -32,6 +34,11 @@ class UnsafeBinding(RuntimeError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICY_QA_")
 
+    documents_dir: Path = Field(DOCUMENTS_DIR, description="the library: every .txt/.md/.docx/.pdf/.html file in it "
+                                "is a document (default: the bundled plans)")
+    reviewed_record: Path | None = Field(None, description="reviewed metadata overriding extracted fields, by doc_id "
+                                         "(default: reviewed.json in the documents folder, if any)")
+    library_dir: Path = Field(LIBRARY_ROOT, description="library records: extracted metadata and converted texts")
     index_dir: Path = Field(DATA_DIR / "index", description="where the built index lives (a symlink)")
     model: str = Field(str(DATA_DIR / "models" / "multilingual-e5-small"),
                        description="embedding model: a local folder or a hub id such as BAAI/bge-small-zh-v1.5")
@@ -82,7 +89,7 @@ class Settings(BaseSettings):
     # cosines crowd into 0.8-0.92: another model needs its own value (0 disables).
     abstain_min_dense: float = Field(0.86, ge=0, le=1)
     # No shared default: without POLICY_QA_API_KEY each install generates its own key (api_key_file).
-    api_key: SecretStr | None = Field(None, description="bearer key for the Dify /retrieval endpoint")
+    api_key: SecretStr | None = Field(None, description="bearer key for /retrieval and for changing the library")
     api_key_file: Path = Field(DATA_DIR / "api_key", description="where the generated key is kept (mode 0600)")
 
     # Limits (README, "Limits"): checked before any work is done for a request.
@@ -90,6 +97,8 @@ class Settings(BaseSettings):
     header_timeout: float = Field(10.0, gt=0, description="seconds a client may take to send its request headers")
     body_timeout: float = Field(10.0, gt=0, description="seconds a client may pause while sending the body (408)")
     request_deadline: float = Field(30.0, gt=0, description="seconds before a request is answered 503")
+    change_deadline: float = Field(900.0, gt=0, description="the same for adding documents (their passages are "
+                                   "embedded while the service keeps answering)")
 
     def retrieval_key(self) -> bytes:
         """The /retrieval key as bytes: POLICY_QA_API_KEY, else this install's generated key."""
@@ -105,6 +114,9 @@ class Settings(BaseSettings):
             f"refusing to serve on {host}: beyond loopback the /retrieval key must be chosen, not generated. "
             f"Set POLICY_QA_API_KEY (for example to the generated key: "
             f"POLICY_QA_API_KEY=$(cat {self.api_key_file})) or serve on 127.0.0.1.")
+
+    def library(self) -> Library:
+        return open_library(self.documents_dir, self.reviewed_record, self.max_chars, self.library_dir)
 
     @field_validator("milvus_uri")
     @classmethod

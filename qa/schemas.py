@@ -39,9 +39,10 @@ class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     city: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
-                                    description="city or county, e.g. 焦作市, 修武县 (焦作市 includes 修武县)")
+                                    description="province, city or county, e.g. 河南省, 焦作市, 修武县 (焦作市 includes "
+                                                "修武县); GET /api/documents lists the library's places")
     year: list[int] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
-                            description="year of the plan, e.g. 2019")
+                            description="year of the document, e.g. 2019")
     doc_id: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
                                       description="document ids from GET /api/documents")
 
@@ -67,6 +68,7 @@ class SourceOut(BaseModel):
     line_end: int
     char_start: int = Field(description="offset into the document text (GET /api/documents/{doc_id})")
     char_end: int
+    page: int | None = Field(None, description="PDF page (1-based) where the passage starts")
 
 
 class ChannelScores(BaseModel):
@@ -85,11 +87,12 @@ class PassageOut(BaseModel):
     scores: ChannelScores
     doc_id: str
     doc_title: str
-    doc_number: str
-    city: str
+    doc_number: str | None
+    city: str | None
     county: str | None
     region: str
-    year: int
+    year: int | None
+    label: str = Field(description="how answers name the document: place and year, e.g. 焦作市 2019")
     section_path: list[str]
     kind: str
     responsible: list[str]
@@ -134,22 +137,43 @@ class AskResponse(SearchResponse):
 
 
 class DocumentOut(BaseModel):
+    """A document of the library. Fields the text does not state are null (unknown); `guessed` names fields
+    inferred rather than read, `reviewed` those set by the reviewed record."""
+
     doc_id: str
     title: str
-    issuer: str
-    doc_number: str
-    province: str
-    city: str
+    issuer: str | None
+    doc_number: str | None
+    province: str | None
+    city: str | None
     county: str | None
-    region: str
-    year: int
+    region: str = Field(description="the most specific place (全国 for national documents)")
+    label: str
+    year: int | None
     date: str | None
-    file: str
+    doc_type: str | None = Field(description="条例, 规定, 办法, 方案, 通知, 意见, 要点, 措施 …")
+    level: str | None = Field(description="national, province, city or county")
+    effective_date: str | None
+    repeals: list[str]
+    file: str = Field(description="the text the passages cite (GET /api/documents/{doc_id} serves it)")
+    source_file: str | None = Field(description="the file as added to the library")
+    source_format: str
+    pages: list[int] = Field(description="PDF: offset in the text where each page starts")
+    guessed: list[str]
+    reviewed: list[str]
     passages: int
 
 
 class DocumentDetail(DocumentOut):
     text: str
+
+
+class LibraryChangeOut(BaseModel):
+    added: list[DocumentOut]
+    removed: list[str]
+    passages: int = Field(description="passages in the library after the change")
+    embedded: int = Field(description="passages embedded for this change (the others came from the cache)")
+    seconds: float
 
 
 class ErrorOut(BaseModel):

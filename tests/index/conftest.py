@@ -8,22 +8,27 @@ from pathlib import Path
 
 import pytest
 
-from corpus.documents import DOCUMENTS_DIR, MANIFEST_PATH
+from corpus.documents import DOCUMENTS_DIR, MANIFEST_PATH, Corpus, load_corpus
 
 SMALL_DOCS = ("000_b1277f30adcb0d72", "001_33bcc779efdaa487")
 
 
 def make_small_corpus(folder: Path, doc_ids: tuple[str, ...] = SMALL_DOCS) -> tuple[Path, Path]:
-    """Copies of real documents and a manifest listing just them: (documents folder, manifest)."""
+    """Copies of real documents and a reviewed record of just them: (documents folder, reviewed record)."""
     documents = folder / "documents"
     documents.mkdir(parents=True)
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
-    manifest["documents"] = [d for d in manifest["documents"] if d["doc_id"] in doc_ids]
-    for entry in manifest["documents"]:
-        shutil.copy(DOCUMENTS_DIR / entry["file"], documents / entry["file"])
+    manifest["documents"] = {k: v for k, v in manifest["documents"].items() if k in doc_ids}
+    for doc_id in manifest["documents"]:
+        shutil.copy(DOCUMENTS_DIR / f"{doc_id}.txt", documents / f"{doc_id}.txt")
     manifest_path = folder / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return documents, manifest_path
+
+
+def load_small(documents: Path, reviewed: Path) -> Corpus:
+    """The library of a small test folder, its record kept beside the folder (not in .data)."""
+    return load_corpus(documents, reviewed, library_root=documents.parent / "library")
 
 
 @pytest.fixture
