@@ -23,8 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
+import threading
 import uuid
+from collections import Counter
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -72,10 +75,7 @@ def collection_version(stored: StoredIndex, bm25: BM25Params) -> str:
 
 def expression(selection: Selection) -> str:
     """The selection as a Milvus boolean expression ("" selects everything)."""
-    terms = []
-    if selection.places is not None:
-        places = _list(sorted(selection.places))
-        terms.append(f"(city in {places} or county in {places})")
+    terms = []  # places arrive resolved to their documents (index/scope.py), as for every backend
     if selection.years is not None:
         terms.append(f"year in {_list(sorted(selection.years))}")
     if selection.doc_ids is not None:
@@ -143,8 +143,7 @@ class MilvusBackend:
         close_client(self.client, self.uri)
 
     def _search(self, data: list, field: str, metric: str, selection: Selection, k: int) -> dict[int, float]:
-        if any(values is not None and not values
-               for values in (selection.places, selection.years, selection.doc_ids, selection.kinds)):
+        if any(values is not None and not values for values in (selection.years, selection.doc_ids, selection.kinds)):
             return {}  # a condition nothing meets
         results = self.client.search(self.collection, data=data, anns_field=field, limit=k,
                                      filter=expression(selection), output_fields=["pid"],
@@ -152,20 +151,37 @@ class MilvusBackend:
         return {int(hit["pid"]): float(hit["distance"]) for hit in results[0]}
 
 
+# Clients open on each Milvus Lite file: pymilvus shares one in-process server per file, which
+# may stop only when the last of them closes (a library change opens the new index beside the old).
+_lite_clients: Counter[str] = Counter()
+_lite_lock = threading.Lock()
+
+
 def connect(uri: str) -> MilvusClient:
     try:
-        return MilvusClient(uri=uri)
+        client = MilvusClient(uri=uri)
     except Exception as error:  # pymilvus raises its own types; say which Milvus could not be reached
         hint = " (Milvus Lite allows one process per data file)" if is_lite(uri) else ""
         raise ConnectionError(f"cannot open Milvus at {uri}{hint}: {error}") from error
+    if is_lite(uri):
+        with _lite_lock:
+            _lite_clients[os.path.abspath(uri)] += 1
+    return client
 
 
 def close_client(client: MilvusClient, uri: str) -> None:
     client.close()
-    if is_lite(uri):  # Milvus Lite serves the file from threads of this process until released
-        from milvus_lite.server_manager import server_manager_instance
+    if not is_lite(uri):
+        return
+    path = os.path.abspath(uri)
+    with _lite_lock:
+        _lite_clients[path] -= 1
+        if _lite_clients[path] > 0:
+            return
+        del _lite_clients[path]
+    from milvus_lite.server_manager import server_manager_instance
 
-        server_manager_instance.release_server(uri)
+    server_manager_instance.release_server(path)  # stops its threads and unlocks the file
 
 
 def served_collection(client: MilvusClient, alias: str) -> str | None:

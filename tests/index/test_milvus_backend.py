@@ -67,11 +67,11 @@ def test_a_new_index_version_moves_the_alias_and_drops_the_old_collection(tmp_pa
     first_docs, second_docs = part_of(retriever.stored, ("001_33bcc779efdaa487",)), part_of(retriever.stored, ("000_b1277f30adcb0d72",))
     backend = MilvusBackend.open(first_docs, uri, "test")
     first = backend.collection
-    backend.close()
-
-    backend = MilvusBackend.open(first_docs, uri, "test")  # the same version: served as it is
-    assert backend.collection == first
-    backend.close()
+    again = MilvusBackend.open(first_docs, uri, "test")  # the same version: served as it is
+    assert again.collection == first
+    backend.close()  # the file's in-process server stays up for the backend still open
+    assert again.count() == len(first_docs.passages)
+    again.close()
 
     backend = MilvusBackend.open(second_docs, uri, "test")
     try:
