@@ -374,7 +374,8 @@ def _dates(text: _Text) -> tuple[str | None, str | None, bool]:
         match = DATE.search(line)
         if match is None:
             continue
-        rest = line[match.end():]
+        # `…会议通过 根据2024年…《关于修改…的决定》修正`: what this date did is said before any 根据
+        rest = re.split(r"根据", line[match.end():])[0].strip(" ）)\u3000")
         if re.search(r"(?:公布|发布)$", rest) and published is None:
             published = parse_date(match)
         elif re.search(r"通过$", rest) and adopted is None:
@@ -454,8 +455,8 @@ def extract_metadata(text: str, file_name: str) -> DocumentMetadata:
     if year is None and (match := re.search(r"((?:19|20)\d{2})\s*年", title)):
         year = int(match.group(1))
         guessed.append("year")
-    if level_guessed:
-        guessed.append("level")
+    if level_guessed:  # the place is named in the title or 文号, not by the issuer: where it applies is a guess
+        guessed += [name for name in ("province", "city", "county") if getattr(place, name)] + ["level"]
     if effective_guessed:
         guessed.append("effective_date")
     return DocumentMetadata(
