@@ -12,6 +12,7 @@ from pathlib import Path
 
 from corpus.library import Library, LibraryState, StagedChange
 from corpus.models import Document
+from index.batching import Overloaded
 from index.retriever import Hit, Retriever, SearchResult
 from index.store import build_index, load_index
 from index.scope import SearchFilters
@@ -216,7 +217,10 @@ class ServiceLoader:
         try:
             service = QAService.load(self.settings)
             # One search loads the model's lazy parts, so the first user does not pay for them.
-            service.retriever.search("高压用户报装时限是多少")
+            try:
+                service.retriever.search("高压用户报装时限是多少")
+            except Overloaded:  # a machine too busy for the encoder's deadline now: serve, and shed
+                log.warning("the warm-up search passed the encoder's deadline; serving anyway")
             self.service = service
             log.info("index loaded: %d passages", len(self.service.retriever.passages))
         except Exception as error:  # reported by /healthz, /readyz and the API instead of killing the server
