@@ -28,7 +28,7 @@ def test_version() -> None:
 def test_ask_through_a_running_server(base_url: str) -> None:
     result = _run("ask", QUESTION, "--url", base_url)
     assert result.exit_code == 0, result.output
-    out = result.output
+    out = result.stdout  # notes (a busy server asked again) go to stderr
     assert out.startswith(f"问：{QUESTION}\n答：")
     assert re.search(r"\d+\s*个工作日", out)
     citations = CITATION.findall(out)
