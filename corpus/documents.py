@@ -1,51 +1,34 @@
-"""The shipped documents and their reviewed manifest."""
+"""The bundled documents, and the library of any documents folder parsed into a Corpus."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from corpus.models import Document, Passage
-from corpus.parser import DEFAULT_MAX_CHARS, ParsedDocument, parse_document
+from corpus.library import Corpus, Library, store_for
+from corpus.parser import DEFAULT_MAX_CHARS
 
 PACKAGE_DIR = Path(__file__).parent
 DOCUMENTS_DIR = PACKAGE_DIR / "documents"
-MANIFEST_PATH = PACKAGE_DIR / "manifest.json"
-DOCUMENT_FIELDS = ("doc_id", "file", "title", "issuer", "doc_number", "province", "city", "county", "year", "date")
+MANIFEST_PATH = PACKAGE_DIR / "manifest.json"  # reviewed metadata of the bundled documents, by doc_id
+LIBRARY_ROOT = PACKAGE_DIR.parent / ".data" / "library"  # library records, beside the index
+REVIEWED_NAME = "reviewed.json"  # a folder's own reviewed record, if it has one
+
+__all__ = ["Corpus", "DOCUMENTS_DIR", "MANIFEST_PATH", "LIBRARY_ROOT", "open_library", "load_corpus", "bundled_corpus"]
 
 
-@dataclass(frozen=True)
-class Corpus:
-    documents: dict[str, Document]
-    parsed: dict[str, ParsedDocument]
-    directory: Path
-
-    @property
-    def passages(self) -> list[Passage]:
-        return [p for parsed in self.parsed.values() for p in parsed.passages]
-
-    def text_of(self, doc_id: str) -> str:
-        return (self.directory / self.documents[doc_id].file).read_text(encoding="utf-8")
+def open_library(directory: Path = DOCUMENTS_DIR, reviewed: Path | None = None, max_chars: int = DEFAULT_MAX_CHARS,
+                 library_root: Path = LIBRARY_ROOT) -> Library:
+    """The library of a folder. Reviewed fields come from the bundled record, then the folder's own
+    `reviewed.json` (or `reviewed`, when given)."""
+    return Library(directory, store_for(directory, library_root),
+                   (MANIFEST_PATH, reviewed or directory / REVIEWED_NAME), max_chars)
 
 
-def load_manifest(path: Path = MANIFEST_PATH) -> list[Document]:
-    entries = json.loads(path.read_text(encoding="utf-8"))["documents"]
-    return [Document(**{k: entry[k] for k in DOCUMENT_FIELDS}) for entry in entries]
-
-
-def load_corpus(directory: Path = DOCUMENTS_DIR, manifest: Path = MANIFEST_PATH,
-                max_chars: int = DEFAULT_MAX_CHARS) -> Corpus:
-    """Parse every document listed in the manifest; a listed file that is missing is an error."""
-    documents = {doc.doc_id: doc for doc in load_manifest(manifest)}
-    parsed = {}
-    for doc in documents.values():
-        path = directory / doc.file
-        if not path.is_file():
-            raise FileNotFoundError(f"manifest lists {doc.file}, which is not in {directory}")
-        parsed[doc.doc_id] = parse_document(doc, path.read_text(encoding="utf-8"), max_chars)
-    return Corpus(documents, parsed, directory)
+def load_corpus(directory: Path = DOCUMENTS_DIR, reviewed: Path | None = None, max_chars: int = DEFAULT_MAX_CHARS,
+                library_root: Path = LIBRARY_ROOT) -> Corpus:
+    """Every supported file of `directory`, parsed into cited passages."""
+    return open_library(directory, reviewed, max_chars, library_root).load().corpus
 
 
 @cache

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from corpus.headings import heading_level
+from corpus.fields import LABELS
+from corpus.headings import LEGAL_NUMERAL, heading_level
 from corpus.mapped_text import MappedText
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’…—"
@@ -17,13 +18,24 @@ DECORATION = re.compile(r"^\s*#+\s*|^\s*-\s+(?=\S)|\*\*|</?u>|■")
 CJK_SPACE = re.compile(rf"(?<=[{CJK}])[ \u3000]+|[ \u3000]+(?=[{CJK}])")
 TABLE_MARKUP = re.compile(r"^\s*\|[\s\-:|]+\|\s*$|\|")
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$")
-FIELD = re.compile(r"^[（(]?(责任单位|牵头单位|配合单位|时间节点|完成时限|完成时间)[：:]")
+FIELD = re.compile(rf"^[（(]?({LABELS})\s*[：:]")
+# The end matter of a notice (版记, 附注): kept out of the clause above it.
+COLOPHON = re.compile(r"^(?:[（(](?:此件|此页)[^（()）]{1,12}[）)]$|[（(]?(?:抄送|抄报|公开方式|信息公开选项|主题词|联系人)\s*[：:]"
+                      r"|.{0,60}印发$)")
+DATE_LINE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日$")
+# `第十条　国家…`: the space after an article's number stays, it separates the number from the text.
+LEGAL_MARKER_SPACE = re.compile(rf"^(第\s*(?:[{LEGAL_NUMERAL}]+|\d{{1,4}})\s*(?:编|部分|章|节|条))([ \u3000])[ \u3000]*(?=\S)")
 # `11 “三零”：零上门是指…`, `⁴ 供电企业：是指…`, `9 临时用电: 对…`: page-foot definitions. The term may
 # carry a bracketed qualifier: `8 电能替代改造和新建项目（电能替代设备容量…高于50%的项目）：是指…`.
 FOOTNOTE = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s*[“\"「]?([^“”\"」：:，。.．、（()）\s\d]{2,16})[”\"」]?"
                       r"(?:[（(][^（()）：:。]{1,40}[）)])?\s*[：:]")
 NOTE = re.compile(r"^\*?(注|备注)\s*[：:]")
-ANNEX_MARK = re.compile(r"^附件\s*(\d*)$")
+ANNEX_MARK = re.compile(r"^(附件|附录)\s*(\d*)$")
+MARKDOWN_HEADING = re.compile(r"^\s*#+\s")
+# `沪建建管联〔2026〕188号`, `…关于印发《…》的通知`: header lines that are complete however long.
+WHOLE_LINE = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$|的通知$")
+# `204 06 13 信息化建设 2278800.00 2278800.00 0.00`: a table row a PDF gave as a line of figures.
+FIGURE_ROW = re.compile(r"(?:\s+-?\d[\d,.]*%?){2,}\s*$")
 ANNEX_LIST = re.compile(r"^附件\s*[：:]")
 SENTENCE_END = "。！？；!?;：:"
 TITLE_MAX = 50  # a heading or title is one short line; a longer unpunctuated line is a cut sentence
@@ -42,6 +54,8 @@ class LineKind(StrEnum):
     RAW = "raw"  # tab-separated OCR debris: kept, never joined
     FOOTNOTE = "footnote"
     NOTE = "note"
+    COLOPHON = "colophon"  # 抄送, 印发, 公开方式, （此件公开发布）
+    DATE = "date"  # a date on a line of its own: the end of a signature
     ANNEX_MARK = "annex_mark"
     ANNEX_LIST = "annex_list"
     ANNEX_TITLE = "annex_title"  # set by the parser once the annex list is known
@@ -52,6 +66,7 @@ class Line:
     number: int  # 1-based line of the first source line
     kind: LineKind
     text: MappedText
+    whole: bool = False  # a markdown heading, a 文号, a notice title: never joined to another line
 
 
 @dataclass(frozen=True)
@@ -77,7 +92,19 @@ def classify(text: str) -> LineKind:
         return LineKind.NOTE
     if heading_level(text) is not None:
         return LineKind.HEADING
+    if COLOPHON.match(text):
+        return LineKind.COLOPHON
+    if DATE_LINE.match(text):
+        return LineKind.DATE
     return LineKind.BODY
+
+
+def _without_cjk_spaces(text: MappedText) -> MappedText:
+    marker = LEGAL_MARKER_SPACE.match(text.text)
+    if not marker:
+        return text.without(CJK_SPACE)
+    return MappedText.join([text[: marker.end(1)].without(CJK_SPACE), text[marker.start(2) : marker.end(2)],
+                            text[marker.end() :].without(CJK_SPACE)])
 
 
 def clean_lines(source: str) -> CleanedSource:
@@ -94,20 +121,21 @@ def clean_lines(source: str) -> CleanedSource:
             dropped += [(mapped.offsets[m.start()], mapped.offsets[m.end() - 1] + 1) for m in TABLE_MARKUP.finditer(raw)]
         text = mapped.without(DECORATION)
         if not text.text.startswith("|"):
-            text = text.without(CJK_SPACE)
+            text = _without_cjk_spaces(text)
         text = text.strip()
         if not text.text:
             continue
         if PAGE_NUMBER.match(text.text):
             dropped.append(text.span)
             continue
-        lines.append(Line(number, classify(text.text), text))
+        whole = bool(MARKDOWN_HEADING.match(raw) or WHOLE_LINE.search(text.text) or FIGURE_ROW.search(text.text))
+        lines.append(Line(number, classify(text.text), text, whole))
     return CleanedSource(lines, dropped)
 
 
 def _is_title_like(text: str) -> bool:
     """A short line with no clause punctuation: a heading or title, never continued."""
-    return len(text) <= TITLE_MAX and not re.search(r"[，。；、,;]", text)
+    return len(text) <= TITLE_MAX and not re.search(r"[，。；、;]|,(?!\d)", text)  # `96,282,213.44` is a figure
 
 
 def _is_fragment(text: str) -> bool:
@@ -127,6 +155,8 @@ def continues(previous: Line, line: Line) -> bool:
     joinable_previous = (LineKind.BODY, LineKind.HEADING, LineKind.FIELD, LineKind.FOOTNOTE, LineKind.NOTE)
     text = previous.text.text
     if previous.kind not in joinable_previous or not _may_continue(text, line) or text[-1] in SENTENCE_END:
+        return False
+    if previous.whole or line.whole:
         return False
     if CUT_REMNANT.match(line.text.text):
         return True  # even after a title-like line: no paragraph opens with a sentence of a few characters

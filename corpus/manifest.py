@@ -1,16 +1,11 @@
-"""Draft manifest entries extracted from the documents' headers, for review."""
+"""Draft reviewed-record entries: the metadata extracted from each document, to check and correct."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from pathlib import Path
-
-from corpus.metadata import extract_header_metadata
+from corpus.library import REVIEWABLE_FIELDS, LibraryState
 
 
-def extract_manifest_entries(directory: Path) -> list[dict]:
-    entries = []
-    for path in sorted(directory.glob("*.txt")):
-        metadata = extract_header_metadata(path.read_text(encoding="utf-8"))
-        entries.append({"doc_id": path.stem, "file": path.name, **asdict(metadata)})
-    return entries
+def draft_reviewed_record(state: LibraryState) -> dict:
+    """`{"documents": {doc_id: {field: extracted value}}}`, the shape of corpus/manifest.json."""
+    return {"documents": {doc_id: {name: entry.extracted.get(name) for name in REVIEWABLE_FIELDS}
+                          for doc_id, entry in state.entries.items()}}

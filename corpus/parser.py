@@ -1,11 +1,13 @@
 """One document's text → heading tree → cited passages.
 
-Reading order: the header block (发文机关 … date) becomes one passage; then every line is
-placed under the current heading path. A numbered item collects its body and trailing
-责任单位 / 时间节点 lines until the next heading, then becomes one clause (split at sentence
-boundaries when long); a paragraph after those field lines is a further clause of the item, and an
-item with no body and no subsections is a clause by itself. Tables become one passage per row,
-footnotes definition passages.
+Reading order: the header block (发文机关 … date, or a regulation's title and adoption lines)
+becomes one passage; then every line is placed under the current heading path. A numbered item
+collects its body and trailing 责任单位 / 时间节点 lines until the next heading, then becomes one
+clause (split at sentence boundaries when long); a paragraph after those field lines is a further
+clause of the item, and an item with no body and no subsections is a clause by itself. An article
+(第X条) keeps its later paragraphs and its （一）… items: one clause, split only when long, every
+part under the article's label. Tables become one passage per row, footnotes definition passages,
+a table of contents, a signature and the end matter (抄送, 印发, 公开方式) text passages of their own.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.fields import extract_fields
-from corpus.headings import heading_label, heading_level
-from corpus.lines import FOOTNOTE, Line, LineKind, clean_lines, reflow
+from corpus.fields import ClauseFields, extract_fields
+from corpus.headings import HeadingLevel, heading_label, heading_level, is_legal, legal_marker, plan_number
+from corpus.lines import ANNEX_MARK, FOOTNOTE, Line, LineKind, clean_lines, reflow
 from corpus.mapped_text import LineIndex, MappedText
 from corpus.metadata import compact
 from corpus.models import Document, Passage, PassageKind, Section, SourceSpan
@@ -26,7 +28,11 @@ DEFAULT_MAX_CHARS = 500
 ANNEX_ENTRY = re.compile(r"^(?:附件\s*[：:]\s*)?(?:(\d{1,2})\s*[.．、]\s*)?([^|.…。]+?)\s*(?:[.…]{2,}.*)?$")
 NUMBERED_TITLE = re.compile(r"^\|?\s*\d{1,2}\s*[.．、]")
 EMPTY_TABLE_LINE = re.compile(r"^[\s|:\-]*$")  # `| | |`, `|----|---|`
-ISSUED_LINE = re.compile(r"印发\s*$")
+CONTENTS = re.compile(r"^目\s*录$")
+DOT_LEADER = re.compile(r"[.…·．\s]*\d*$")  # `第一章 总则……1`
+LEADER = re.compile(r"(?:[.·．]{3,}|…{2,})\s*\d*$")
+NO_FIELDS = ClauseFields()
+SIGNATURE_MAX = 3  # issuer lines above a date line
 
 
 @dataclass
@@ -43,11 +49,15 @@ class _Frame:
     label: str
     section: Section
     heading: Line | None = None
+    number: int | None = None  # `三、` → 3
 
 
 def _shown_in_label(heading: Line, label: str) -> bool:
     """Is the whole text of a heading line shown in its section label (`一、总体要求`)?"""
-    return compact(heading.text.text).rstrip("。；;") in compact(label)
+    def bare(text: str) -> str:
+        return re.sub(r"[：:]", "", compact(text)).rstrip("。；;")
+
+    return bare(heading.text.text) in bare(label)
 
 
 def _title_only(line: Line) -> bool:
@@ -100,25 +110,61 @@ def mark_annex_titles(lines: list[Line]) -> list[str]:
 
 
 def _header_end(lines: list[Line], plan_title: str) -> int:
-    """Index of the first line of the plan itself."""
+    """Index of the first line of the plan or regulation itself."""
     title = compact(plan_title)
     for i, line in enumerate(lines[1:], start=1):
         text = compact(line.text.text)
         if line.kind in (LineKind.ANNEX_MARK, LineKind.ANNEX_TITLE) or (len(text) >= 8 and title.startswith(text)):
             return i
-        if line.kind is LineKind.HEADING and heading_level(line.text.text) == 2:
+        if CONTENTS.match(text):
+            return i
+        level = heading_level(line.text.text) if line.kind is LineKind.HEADING else None
+        if level is HeadingLevel.TOPIC or is_legal(level):
             return i
     return len(lines)
 
 
-def _is_list_item(line: Line, pending: list[Line]) -> bool:
+def _contents_end(lines: list[Line], start: int) -> int:
+    """Index after the table of contents whose `目录` line is at `start`: short title lines, often with dot
+    leaders and page numbers (`一、部门主要职能 ……… 3`), up to where the first entry comes again as the real
+    heading, or else up to the last line with dot leaders."""
+    first: str | None = None
+    last_leader = start
+    for j in range(start + 1, len(lines)):
+        text = lines[j].text.text
+        entry = compact(DOT_LEADER.sub("", text))
+        if first is None:
+            first = entry
+        elif entry == first:
+            return j
+        if LEADER.search(text):
+            last_leader = j
+        elif len(entry) > 50 or re.search(r"[。；;，,]", entry):
+            break
+    return last_leader + 1
+
+
+def _division_title(lines: list[Line], i: int) -> Line | None:
+    """The title line below a bare `第二章` (a chapter whose title is on the next line)."""
+    text = lines[i].text.text
+    level = heading_level(text)
+    if not is_legal(level) or level is HeadingLevel.ARTICLE or compact(text) != legal_marker(text):
+        return None
+    following = lines[i + 1] if i + 1 < len(lines) else None
+    return following if following and following.kind is LineKind.BODY and _title_only(following) else None
+
+
+def _is_list_item(line: Line, pending: list[Line], following: Line | None = None) -> bool:
     """`（一）总建筑面积不大于 10000 平方米；` after `…条件的项目：` is an enumeration, not a section;
-    so is every item after it up to the one that ends the list with `。`."""
+    so is every item after it up to the one that ends the list with `。`. A first item that ends with `。`
+    and is followed by its sibling (`（二）…`) opens a list of sections instead."""
     if not pending:
         return False
     text, previous = line.text.text, pending[-1].text.text
     if previous[-1] in "：:":
-        return text[-1] in "；;。" and len(text) < 80
+        sibling = following is not None and following.kind is LineKind.HEADING \
+            and heading_level(following.text.text) == heading_level(text)
+        return (text[-1] in "；;" or text[-1] == "。" and not sibling) and len(text) < 80
     # the item after a `；` item: as long as it needs (a page break may have joined its tail)
     return previous[-1] in "；;" and _is_list_item(pending[-1], pending[:-1])
 
@@ -131,7 +177,7 @@ class _DocumentParser:
         self.passages: list[Passage] = []
         self.covered = bytearray(len(source))
         self.line_index = LineIndex(source)
-        self.root = _Frame(0, document.title, Section(document.title, 0, 1))
+        self.root = _Frame(HeadingLevel.DOCUMENT, document.title, Section(document.title, 0, 1))
         self.stack: list[_Frame] = [self.root]
         self.pending: list[Line] = []
         self.table_header: Header | None = None
@@ -139,6 +185,7 @@ class _DocumentParser:
         self.continues_item = False  # pending is a further task of the current numbered item
         self.annex_titles: list[str] = []
         self.annex_number = 0
+        self.inner_lists: dict[HeadingLevel, int] = {}  # level → next number of a list restarted inside a section
 
     # -- emitting passages -------------------------------------------------------------
     def cover(self, text: MappedText) -> None:
@@ -146,7 +193,7 @@ class _DocumentParser:
             self.covered[offset] = 1
 
     def add(self, kind: PassageKind, text: str, cited: MappedText,
-            responsible: tuple[str, ...] = (), deadline: str | None = None, term: str | None = None) -> None:
+            fields: ClauseFields = NO_FIELDS, term: str | None = None) -> None:
         start, end = cited.span
         passage = Passage(
             passage_id=f"{self.document.doc_id}#{start}",
@@ -156,8 +203,10 @@ class _DocumentParser:
             section_path=tuple(frame.label for frame in self.stack),
             source=SourceSpan(self.document.file, self.line_index.line_of(start),
                               self.line_index.line_of(end - 1), start, end),
-            responsible=responsible,
-            deadline=deadline,
+            lead=fields.lead,
+            responsible=fields.responsible,
+            cooperate=fields.cooperate,
+            deadline=fields.deadline,
             term=term,
         )
         self.passages.append(passage)
@@ -173,13 +222,16 @@ class _DocumentParser:
         """A clause or paragraph group, split when long; every part keeps the clause's fields."""
         text = MappedText.join([line.text for line in lines], sep="\n")
         fields = extract_fields(text.text)
-        for part in split_passage_text(text, self.max_chars):
-            self.add(kind, part.text, part, fields.responsible, fields.deadline)
+        # an article's paragraphs and items are cut between lines where they can be: each part reads whole
+        by_line = self.stack[-1].level is HeadingLevel.ARTICLE
+        for part in split_passage_text(text, self.max_chars, by_line):
+            self.add(kind, part.text, part, fields)
 
     def pending_in_item(self) -> bool:
         """Do the pending lines belong to a numbered item (its heading, or a further task of it)?"""
         frame = self.stack[-1]
-        return frame.level >= 2 and bool(self.pending) and (self.pending[0] is frame.heading or self.continues_item)
+        return frame.level >= HeadingLevel.PART and bool(self.pending) \
+            and (self.pending[0] is frame.heading or self.continues_item)
 
     def flush(self) -> None:
         """Emit the lines gathered under the current heading."""
@@ -189,7 +241,7 @@ class _DocumentParser:
             return
         if not numbered:
             self.add_block(PassageKind.TEXT, pending)
-        elif len(pending) > 1 or not _title_only(pending[0]):
+        elif len(pending) > 1 or not _title_only(pending[0]) or not _shown_in_label(pending[0], self.stack[-1].label):
             self.add_block(PassageKind.CLAUSE, pending)
         # a bare heading waits: its children carry it in their section paths, or close_sections emits it
 
@@ -201,12 +253,13 @@ class _DocumentParser:
 
     def close_sections(self, level: int) -> None:
         """Leave the sections at `level` and deeper. A numbered one left with no passage and no subsection
-        keeps its heading as a clause of its own (`（一）加强组织领导。` followed by `（二）…`)."""
+        keeps its heading as a clause of its own (`（一）加强组织领导。` followed by `（二）…`); an empty annex
+        (`附录1` over a form a PDF lost) keeps its mark as text."""
         while self.stack[-1].level >= level:
             frame = self.stack[-1]
-            if frame.level >= 2 and frame.heading is not None and not frame.section.passage_ids \
-                    and not frame.section.children:
-                self.add_block(PassageKind.CLAUSE, [frame.heading])
+            if frame.heading is not None and not frame.section.passage_ids and not frame.section.children:
+                kind = PassageKind.TEXT if frame.level is HeadingLevel.ANNEX else PassageKind.CLAUSE
+                self.add_block(kind, [frame.heading])
             self.stack.pop()
 
     def open_section(self, level: int, label: str, heading: Line) -> None:
@@ -214,7 +267,25 @@ class _DocumentParser:
         self.close_sections(level)
         section = Section(label, level, heading.number)
         self.stack[-1].section.children.append(section)
-        self.stack.append(_Frame(level, label, section, heading))
+        self.stack.append(_Frame(level, label, section, heading, plan_number(heading.text.text)))
+        self.inner_lists = {lvl: n for lvl, n in self.inner_lists.items() if lvl < level}
+
+    def in_inner_list(self, text: str) -> bool:
+        """`一、` while `三、` is open, with no heading above it in between: a list inside the section (the
+        rows of a table a PDF turned into lines), not new sections. It runs while its numbers follow on;
+        `四、` after the list's `一、 二、` is the section after `三、` again."""
+        level, number = heading_level(text), plan_number(text)
+        if level is None or number is None or is_legal(level):
+            return False
+        if self.inner_lists.get(level) == number:
+            self.inner_lists[level] = number + 1
+            return True
+        self.inner_lists.pop(level, None)
+        open_here = next((frame for frame in self.stack if frame.level == level), None)
+        if number == 1 and open_here is not None and (open_here.number or 0) > 1:
+            self.inner_lists[level] = 2
+            return True
+        return False
 
     # -- reading lines -----------------------------------------------------------------
     def parse(self) -> ParsedDocument:
@@ -227,7 +298,7 @@ class _DocumentParser:
         while i < len(lines):
             i = self.read_line(lines, i)
         self.flush()
-        self.close_sections(1)
+        self.close_sections(HeadingLevel.ANNEX)
         coverage = _coverage(self.source, self.covered, cleaned.dropped)
         return ParsedDocument(self.document, self.passages, self.root.section, coverage)
 
@@ -244,22 +315,29 @@ class _DocumentParser:
         text = line.text.text
         match line.kind:
             case LineKind.ANNEX_MARK:
-                number = int(n) if (n := re.match(r"^附件\s*(\d*)", text).group(1)) else self.annex_number + 1
+                mark = ANNEX_MARK.match(text)
+                number = int(mark.group(2)) if mark.group(2) else self.annex_number + 1
                 has_title = i + 1 < len(lines) and lines[i + 1].kind in (LineKind.ANNEX_TITLE, LineKind.BODY) \
                     and _title_only(lines[i + 1])
                 heading = _merge(line, lines[i + 1]) if has_title else line
                 title = compact(lines[i + 1].text.text) if has_title else self._listed_title(number)
-                self.open_annex(number, title, heading)
+                self.open_annex(number, title, heading, mark.group(1))
                 return i + 2 if has_title else i + 1
             case LineKind.ANNEX_TITLE:
                 self.open_annex(self.annex_titles.index(compact(text)) + 1, compact(text), line)
             case LineKind.ANNEX_LIST:
-                self.flush()
                 j = _annex_list_end(lines, i)
-                self.add_block(PassageKind.TEXT, lines[i:j])
+                self.add_closing(lines[i:j])  # the list of annexes belongs to the notice, not to its last item
                 return j
-            case LineKind.HEADING if not _is_list_item(line, self.pending):
-                self.open_section(heading_level(text) or 5, heading_label(text), line)
+            case LineKind.HEADING if not _is_list_item(line, self.pending, _next(lines, i)) \
+                    and not self.in_article(text) \
+                    and not self.in_inner_list(text):
+                if (title := _division_title(lines, i)) is not None:
+                    heading = _merge(line, title)
+                    self.open_section(heading_level(text), f"{legal_marker(text)} {compact(title.text.text)}", heading)
+                    self.pending = [heading]
+                    return i + 2
+                self.open_section(heading_level(text) or HeadingLevel.SUBPOINT, heading_label(text), line)
                 self.pending = [line]
             case LineKind.TABLE:
                 return self.read_table(lines, i)
@@ -273,25 +351,48 @@ class _DocumentParser:
             case LineKind.RAW:
                 self.flush()
                 self.add_block(PassageKind.TEXT, [line])
-            case _ if ISSUED_LINE.search(text):
+            case LineKind.COLOPHON:
+                j = i + 1
+                while j < len(lines) and lines[j].kind in (LineKind.COLOPHON, LineKind.DATE):
+                    j += 1
+                self.add_closing(lines[i:j], HeadingLevel.ANNEX)  # 版记 closes the whole document
+                return j
+            case LineKind.DATE if _ends_a_part(self.pending, self.stack[-1].heading, _next(lines, i)):
+                signature = _take_signature(self.pending, self.stack[-1].heading)
+                self.add_closing([*signature, line])
+            case LineKind.BODY if CONTENTS.match(compact(text)):
                 self.flush()
-                self.add_block(PassageKind.TEXT, [line])
+                j = _contents_end(lines, i)
+                self.add_block(PassageKind.TEXT, lines[i:j])
+                return j
             case LineKind.BODY if self.pending and self.pending[-1].kind is LineKind.FIELD:
                 self.start_next_task(line)
             case _:
                 self.pending.append(line)
         return i + 1
 
+    def in_article(self, text: str) -> bool:
+        """Is this plan-style heading (（一）, 1., 一、) an item of the article being read?"""
+        level = heading_level(text)
+        return self.stack[-1].level is HeadingLevel.ARTICLE and level is not None and level > HeadingLevel.ARTICLE
+
+    def add_closing(self, lines: list[Line], level: HeadingLevel = HeadingLevel.PART) -> None:
+        """A signature, a list of annexes or the end matter: text of the document (or of its annex, unless
+        `level` closes that too), not of the clause above."""
+        self.flush()
+        self.close_sections(level)
+        self.add_block(PassageKind.TEXT, lines)
+
     def _listed_title(self, number: int) -> str:
         return self.annex_titles[number - 1] if 0 < number <= len(self.annex_titles) else ""
 
-    def open_annex(self, number: int, title: str, heading: Line) -> None:
+    def open_annex(self, number: int, title: str, heading: Line, word: str = "附件") -> None:
         if self.stack[-1:] and self.annex_number == number and len(self.stack) > 1 and not self.pending \
-                and self.stack[-1].level == 1:
+                and self.stack[-1].level == HeadingLevel.ANNEX:
             self.cover(heading.text)  # the title line right after its `附件 N` mark
             return
         self.annex_number = number
-        self.open_section(1, f"附件{number} {title}".strip(), heading)
+        self.open_section(HeadingLevel.ANNEX, f"{word}{number} {title}".strip(), heading)
         self.table_header, self.table_caption = None, None
 
     def read_table(self, lines: list[Line], i: int) -> int:
@@ -319,8 +420,30 @@ def parse_document(document: Document, source: str, max_chars: int = DEFAULT_MAX
     return _DocumentParser(document, source, max_chars).parse()
 
 
+def _next(lines: list[Line], i: int) -> Line | None:
+    return lines[i + 1] if i + 1 < len(lines) else None
+
+
 def _merge(first: Line, second: Line) -> Line:
     return Line(first.number, second.kind, MappedText.join([first.text, second.text], sep="\n"))
+
+
+def _ends_a_part(pending: list[Line], heading: Line | None, following: Line | None) -> bool:
+    """Is a date on its own line the end of a signed notice (or annex), rather than a date in a list?
+    It is when issuer lines sign above it, or when the document, an annex or the end matter follows."""
+    ends = following is None or following.kind in (LineKind.ANNEX_MARK, LineKind.ANNEX_LIST, LineKind.ANNEX_TITLE,
+                                                   LineKind.COLOPHON)
+    return ends or bool(_take_signature(list(pending), heading))
+
+
+def _take_signature(pending: list[Line], heading: Line | None) -> list[Line]:
+    """The issuer lines right above a date line (`广州市医疗保障局 广州市财政局`)."""
+    signature: list[Line] = []
+    while pending and len(signature) < SIGNATURE_MAX and pending[-1] is not heading \
+            and pending[-1].kind is LineKind.BODY and len(pending[-1].text) <= 40 \
+            and not re.search(r"[，。；：,;:]", pending[-1].text.text):
+        signature.insert(0, pending.pop())
+    return signature
 
 
 def _take_caption(pending: list[Line]) -> list[Line]:

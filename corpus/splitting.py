@@ -9,6 +9,8 @@ from corpus.mapped_text import MappedText
 
 SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」）)]*|\n|$)")
 PHRASE = re.compile(r"[^，,、]*(?:[，,、]|$)")
+LINE = re.compile(r"[^\n]*(?:\n|$)")
+WORD = re.compile(r"\S*\s*")
 
 
 def _pieces(text: MappedText, pattern: re.Pattern[str]) -> list[MappedText]:
@@ -16,25 +18,38 @@ def _pieces(text: MappedText, pattern: re.Pattern[str]) -> list[MappedText]:
 
 
 def _sentences(text: MappedText, max_chars: int) -> list[MappedText]:
-    """Sentences, with any sentence over `max_chars` cut at commas, then hard."""
+    """Sentences, with any sentence over `max_chars` cut at commas, then at spaces, then hard."""
     out: list[MappedText] = []
     for sentence in _pieces(text, SENTENCE):
         if len(sentence) <= max_chars:
             out.append(sentence)
             continue
         for phrase in _pieces(sentence, PHRASE):
-            out += [phrase[i : i + max_chars] for i in range(0, len(phrase), max_chars)]
+            if len(phrase) <= max_chars:
+                out.append(phrase)
+                continue
+            for word in _pieces(phrase, WORD):  # a line of figures from a PDF table: cut between figures
+                out += [word[i : i + max_chars] for i in range(0, len(word), max_chars)]
     return out
 
 
-def split_passage_text(text: MappedText, max_chars: int) -> list[MappedText]:
-    """Parts of near-equal length, each at most `max_chars`, cut only between sentences."""
+def _lines(text: MappedText, max_chars: int) -> list[MappedText]:
+    """Whole lines (an article's paragraphs and items), a line over `max_chars` cut into sentences."""
+    out: list[MappedText] = []
+    for line in _pieces(text, LINE):
+        out += [line] if len(line) <= max_chars else _sentences(line, max_chars)
+    return out
+
+
+def split_passage_text(text: MappedText, max_chars: int, by_line: bool = False) -> list[MappedText]:
+    """Parts of near-equal length, each at most `max_chars`, cut only between sentences, or with
+    `by_line` only between lines where the lines allow it (an article's items stay whole)."""
     if len(text) <= max_chars:
         return [text]
     target = len(text) / math.ceil(len(text) / max_chars)
     parts: list[list[MappedText]] = [[]]
     size = 0
-    for sentence in _sentences(text, max_chars):
+    for sentence in (_lines if by_line else _sentences)(text, max_chars):
         if parts[-1] and (size + len(sentence) > max_chars or size >= target):
             parts.append([])
             size = 0

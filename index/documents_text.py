@@ -8,7 +8,8 @@ from corpus.models import Document, Passage
 def context_line(passage: Passage, document: Document) -> str:
     """`焦作市 2019 焦作市2019年优化营商环境工作要点 › 四、… › （二十八）…`"""
     path = " › ".join(passage.section_path[1:])
-    return f"{document.region} {document.year} {document.title}" + (f" › {path}" if path else "")
+    context = " ".join(part for part in (document.region, str(document.year or ""), document.title) if part)
+    return context + (f" › {path}" if path else "")
 
 
 def contextual_text(passage: Passage, document: Document) -> str:

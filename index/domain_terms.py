@@ -1,7 +1,7 @@
 """The jieba user dictionary: domain terms mined from the corpus plus a seed list.
 
 Mined: quoted terms (“一网通办”, “免申即享”), the short titles of numbered items, and
-responsible units. The seed list holds terms users type that the plans rarely quote.
+lead, responsible and cooperating units. The seed list holds terms users type that the plans rarely quote.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def mine_domain_terms(passages: Iterable[Passage], min_count: int = 1) -> list[s
     counts: Counter[str] = Counter()
     for passage in passages:
         counts.update(QUOTED.findall(passage.text))
-        counts.update(u for u in passage.responsible if UNIT.match(u))
+        counts.update(u for u in passage.units if UNIT.match(u))
         title = re.sub(r"^[（(]?[\d一二三四五六七八九十]+[）)]?[、.．]?", "", passage.section_path[-1])
         if 4 <= len(title) <= 10 and re.fullmatch(r"[\u4e00-\u9fff]+", title):
             counts[title] += 1

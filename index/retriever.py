@@ -19,7 +19,8 @@ from index.embedded_backend import EmbeddedBackend
 from index.fusion import FusionMethod, ranks_of, rrf, weighted
 from index.lexical import BM25Params, LexicalIndex
 from index.modes import Mode
-from index.scope import NamedScope, ScopeMode, SearchFilters, Selection, named_scope, validate_filters
+from index.question import Question, understand
+from index.scope import NamedScope, ScopeMode, SearchFilters, Selection, validate_filters
 from index.store import IndexMismatch, StoredIndex, build_index, check_compatible, corpus_fingerprint, load_index
 from index.tokenizer import Tokenizer
 
@@ -67,8 +68,12 @@ class SearchResult:
     mode: Mode
     hits: list[Hit]
     filters: SearchFilters
-    named: NamedScope
+    question: Question
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def named(self) -> NamedScope:
+        return self.question.named
 
 
 class Retriever:
@@ -114,7 +119,8 @@ class Retriever:
         clock = time.perf_counter()
         validate_filters(filters, self.documents)
         selection = Selection.of(filters, self.documents)
-        named = named_scope(query, self.documents) if self.config.scope is not ScopeMode.OFF else NamedScope()
+        question = understand(query, self.documents)
+        named = question.named if self.config.scope is not ScopeMode.OFF else NamedScope()
         if self.config.scope is ScopeMode.FILTER and named.doc_ids:
             narrowed = selection.narrowed(named.doc_ids)
             if any(narrowed.allows(p, self.documents[p.doc_id]) for p in self.passages):
@@ -124,11 +130,11 @@ class Retriever:
         vector = None
         if mode in (Mode.BM25, Mode.HYBRID):
             start = time.perf_counter()
-            tokens = self.tokenizer.tokenize(query)
+            tokens = self.tokenizer.tokenize(question.normalized)
             timings["tokenize"] = _ms(start)
         if mode in (Mode.DENSE, Mode.HYBRID):
             start = time.perf_counter()
-            vector = self.encoder.embed_query(query)
+            vector = self.encoder.embed_query(question.normalized)
             timings["embed"] = _ms(start)
 
         if self.config.scope is not ScopeMode.OFF and len(named.regions) > 1:
@@ -136,8 +142,8 @@ class Retriever:
             # so the large plan of one city cannot crowd the others out of the top k.
             per_region = []
             for region in named.regions:
-                in_region = {d for d in named.doc_ids if self.documents[d].region == region}
-                per_region.append(self._rank(mode, query, tokens, vector, selection.narrowed(in_region), timings))
+                per_region.append(self._rank(mode, query, tokens, vector, selection.narrowed(named.docs_of(region)),
+                                             timings))
             ranked = _interleave(per_region)
         else:
             ranked = self._rank(mode, query, tokens, vector, selection, timings)
@@ -155,7 +161,7 @@ class Retriever:
         ]
         timings["fuse"] = timings.get("fuse", 0.0) + _ms(start)
         timings["total"] = _ms(clock)
-        return SearchResult(query, mode, hits, filters, named, timings)
+        return SearchResult(query, mode, hits, filters, question, timings)
 
 
     def _rank(self, mode: Mode, query: str, tokens: list[str], vector: np.ndarray | None, selection: Selection,
@@ -200,7 +206,7 @@ class _Ranked:
 
 
 def _open_backend(config: RetrieverConfig, stored: StoredIndex, lexical: LexicalIndex) -> Backend:
-    if config.backend is BackendKind.MILVUS:
+    if BackendKind(config.backend) is BackendKind.MILVUS:
         from index.milvus_backend import MilvusBackend  # pymilvus loads only when asked for
 
         return MilvusBackend.open(stored, config.milvus_uri, config.milvus_alias, config.bm25)
@@ -210,10 +216,12 @@ def _open_backend(config: RetrieverConfig, stored: StoredIndex, lexical: Lexical
 def _interleave(lists: list[list[_Ranked]]) -> list[_Ranked]:
     """Round-robin over ranked lists, the list with the best top score first."""
     lists = sorted((lst for lst in lists if lst), key=lambda lst: -lst[0].score)
-    merged: list[_Ranked] = []
+    merged: dict[int, _Ranked] = {}  # a document that governs several named places is in each list: once
     for round_items in zip_longest(*lists):
-        merged.extend(item for item in round_items if item is not None)
-    return merged
+        for item in round_items:
+            if item is not None and item.pid not in merged:
+                merged[item.pid] = item
+    return list(merged.values())
 
 
 def _ms(start: float) -> float:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
-from corpus.models import Document, Passage, PassageKind
+from corpus.gazetteer import ABBREVIATIONS, Place, aliases, find_places, resolve
+from corpus.models import Document, Level, Passage, PassageKind
 
 YEAR = re.compile(r"(?<!\d)(20[12]\d)(?!\d)")
 
@@ -27,7 +29,7 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class SearchFilters:
-    city: tuple[str, ...] = ()  # matches a document's city or county (`焦作市` includes 修武县)
+    city: tuple[str, ...] = ()  # a province, city or county (`焦作市` includes 修武县, `河南` every plan of Henan)
     year: tuple[int, ...] = ()
     doc_id: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
@@ -43,29 +45,56 @@ class NamedScope:
     regions: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     doc_ids: frozenset[str] = field(default_factory=frozenset)
+    region_docs: tuple[frozenset[str], ...] = ()  # per region: its documents and those that govern it
+
+    def docs_of(self, region: str) -> frozenset[str]:
+        return self.region_docs[self.regions.index(region)]
 
 
-def _aliases(name: str) -> list[str]:
-    short = re.sub(r"(市|县|区)$", "", name)
-    return [name, short] if len(short) >= 2 else [name]
+def _short_form(name: str) -> str:
+    return re.sub(r"(省|市|县|区)$", "", name)
 
 
-def _city_matches(document: Document, value: str) -> bool:
-    return any(value in _aliases(place) for place in (document.city, document.county) if place)
+@lru_cache(maxsize=4096)
+def place_aliases(name: str) -> frozenset[str]:
+    """What a place may be called: 广东省 → {广东省, 广东}, 上海市 → {上海市, 上海, 沪}."""
+    names = {name, *aliases(name)}
+    short = _short_form(name)
+    if len(short) >= 2:
+        names.add(short)
+    place = resolve(name)
+    if place is not None and place.rank == 0:
+        names |= {abbr for abbr in ABBREVIATIONS.values() if resolve(abbr) == place}
+    return frozenset(names)
+
+
+def _places_of(document: Document) -> tuple[str, ...]:
+    return tuple(p for p in (document.county, document.city, document.province) if p)
+
+
+def _place_matches(document: Document, value: str) -> bool:
+    """Does a filter value (a province, city or county, or a short form) name the document's place?"""
+    return any(value in place_aliases(place) for place in _places_of(document))
+
+
+def _known_places(documents: dict[str, Document]) -> list[str]:
+    return sorted({place for d in documents.values() for place in _places_of(d)})
 
 
 def validate_filters(filters: SearchFilters, documents: dict[str, Document]) -> None:
     docs = documents.values()
     problems = []
     for city in filters.city:
-        if not any(_city_matches(d, city) for d in docs):
-            problems.append(f"unknown city {city!r} (known: {', '.join(sorted({d.region for d in docs}))})")
+        if not any(_place_matches(d, city) for d in docs):
+            known = ", ".join(_known_places(documents)) or "none"
+            problems.append(f"unknown city {city!r}: no document of that place (known: {known})")
+    years = sorted({d.year for d in docs if d.year is not None})
     for year in filters.year:
-        if not any(d.year == year for d in docs):
-            problems.append(f"no document from year {year} (known: {', '.join(str(y) for y in sorted({d.year for d in docs}))})")
+        if year not in years:
+            problems.append(f"no document from year {year} (known: {', '.join(map(str, years)) or 'none'})")
     for doc_id in filters.doc_id:
         if doc_id not in documents:
-            problems.append(f"unknown doc_id {doc_id!r}")
+            problems.append(f"unknown doc_id {doc_id!r} (known: {', '.join(sorted(documents))})")
     for kind in filters.kind:
         if kind not in {k.value for k in PassageKind}:
             problems.append(f"unknown passage kind {kind!r} (known: {', '.join(k.value for k in PassageKind)})")
@@ -78,32 +107,34 @@ class Selection:
     """The passages a search may use: a conjunction of optional sets (None: no condition).
 
     Backends turn it into what they filter with (a mask, a Milvus expression), inside the search.
+    A place filter becomes the documents of that place (province, city or county), so every backend
+    filters places the same way, by doc_id.
     """
 
-    places: frozenset[str] | None = None  # full city or county names; the document's city or county is one
     years: frozenset[int] | None = None
     doc_ids: frozenset[str] | None = None
     kinds: frozenset[str] | None = None
 
     @classmethod
     def of(cls, filters: SearchFilters, documents: dict[str, Document]) -> Selection:
-        """The filters with short place names (`修武`) resolved to full ones. Values must be validated first."""
-        places = {place for d in documents.values() for place in (d.city, d.county)
-                  if place and any(value in _aliases(place) for value in filters.city)}
-        return cls(frozenset(places) if filters.city else None, frozenset(filters.year) or None,
-                   frozenset(filters.doc_id) or None, frozenset(filters.kind) or None)
+        """The filters with place names (`修武`, `广东`, `沪`) resolved to their documents. Values must be validated first."""
+        doc_ids = set(filters.doc_id) if filters.doc_id else None
+        if filters.city:
+            of_places = {doc_id for doc_id, d in documents.items() if any(_place_matches(d, c) for c in filters.city)}
+            doc_ids = of_places if doc_ids is None else doc_ids & of_places
+        return cls(frozenset(filters.year) or None, None if doc_ids is None else frozenset(doc_ids),
+                   frozenset(filters.kind) or None)
 
     def narrowed(self, doc_ids: set[str] | frozenset[str]) -> Selection:
         """Only passages of these documents too."""
         within = frozenset(doc_ids) if self.doc_ids is None else self.doc_ids & frozenset(doc_ids)
-        return Selection(self.places, self.years, within, self.kinds)
+        return Selection(self.years, within, self.kinds)
 
     def __bool__(self) -> bool:
-        return any(value is not None for value in (self.places, self.years, self.doc_ids, self.kinds))
+        return any(value is not None for value in (self.years, self.doc_ids, self.kinds))
 
     def allows(self, passage: Passage, document: Document) -> bool:
-        return ((self.places is None or document.city in self.places or document.county in self.places)
-                and (self.years is None or document.year in self.years)
+        return ((self.years is None or document.year in self.years)
                 and (self.doc_ids is None or document.doc_id in self.doc_ids)
                 and (self.kinds is None or passage.kind in self.kinds))
 
@@ -114,22 +145,62 @@ class Selection:
         return np.array([self.allows(p, documents[p.doc_id]) for p in passages], dtype=bool)
 
 
+def _within(document: Document, place: Place) -> bool:
+    """Is the document's place the named place or inside it?"""
+    if place.county:
+        return document.county == place.county and (not document.city or document.city == place.city)
+    if place.rank == 1:
+        return document.city == place.city
+    return document.province == place.province
+
+
+def _governs(document: Document, place: Place) -> bool:
+    """A national document governs every place; a provincial one the places of its province."""
+    if document.level is Level.NATIONAL:
+        return True
+    return document.level is Level.PROVINCE and document.province == place.province and not _within(document, place)
+
+
+def _named_places(question: str, documents: dict[str, Document]) -> list[Place]:
+    """Places the gazetteer finds in the question, and the library's own places named by any of their names."""
+    places = list(find_places(question))
+    for d in documents.values():
+        for name in _places_of(d):
+            if any(alias in question for alias in place_aliases(name)):
+                place = resolve(name) or Place(d.province or "", d.city if name != d.province else None,
+                                               d.county if name == d.county else None)
+                if place not in places and not any(_same_place(place, p) for p in places):
+                    places.append(place)
+    return places
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    return a.name == b.name and a.province == b.province
+
+
 def named_scope(question: str, documents: dict[str, Document]) -> NamedScope:
     """`修武 2021 …` → the 修武县 2021 plan. A place alone or a year alone is enough.
 
     Each named place keeps its own documents, narrowed by a named year only where one matches,
-    so `焦作2023 修武 三门峡` means 焦作's 2023 plan and every plan of 修武 and 三门峡.
+    so `焦作2023 修武 三门峡` means 焦作's 2023 plan and every plan of 修武 and 三门峡. Documents
+    that govern a named place (national ones, its province's) stay in scope: naming a city never
+    demotes them.
     """
-    regions = []
-    for d in documents.values():
-        if any(alias in question for alias in _aliases(d.region)) and d.region not in regions:
-            regions.append(d.region)
-    years = sorted({int(y) for y in YEAR.findall(question)} & {d.year for d in documents.values()})
-    if not regions:
+    order = {doc_id: i for i, doc_id in enumerate(documents)}
+    years = sorted({int(y) for y in YEAR.findall(question)} & {d.year for d in documents.values() if d.year})
+    groups: list[tuple[int, str, frozenset[str]]] = []
+    for place in _named_places(question, documents):
+        own = {doc_id for doc_id, d in documents.items() if _within(d, place)}
+        if not own:
+            continue
+        own = {doc_id for doc_id in own if documents[doc_id].year in years} or own
+        governing = {doc_id for doc_id, d in documents.items() if _governs(d, place)}
+        if place.name not in [name for _, name, _ in groups]:
+            groups.append((min(order[d] for d in own), place.name, frozenset(own | governing)))
+    groups.sort()
+    if not groups:
         doc_ids = {doc_id for doc_id, d in documents.items() if d.year in years}
-    else:
-        doc_ids = set()
-        for region in regions:
-            of_region = {doc_id for doc_id, d in documents.items() if d.region == region}
-            doc_ids |= {doc_id for doc_id in of_region if documents[doc_id].year in years} or of_region
-    return NamedScope(tuple(regions), tuple(years), frozenset(doc_ids))
+        return NamedScope((), tuple(years), frozenset(doc_ids))
+    return NamedScope(tuple(name for _, name, _ in groups), tuple(years),
+                      frozenset().union(*(docs for _, _, docs in groups)),
+                      tuple(docs for _, _, docs in groups))

@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info(_key_hint(settings))
         loader.start()
         yield
+        if loader.service is not None:
+            loader.service.retriever.backend.close()  # a Milvus Lite file stays locked until released
 
     # FastAPIOffline serves the /docs page's scripts itself: intranets have no CDN.
     # No trailing-slash redirects: Starlette builds them from the Host header.
@@ -74,7 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_shedding(app, settings)
 
     app.add_middleware(RequestGuard, json_paths=JSON_ENDPOINTS,
-                       limits=Limits(settings.max_body_bytes, settings.body_timeout, settings.request_deadline))
+                       limits=Limits(settings.max_body_bytes, settings.body_timeout, settings.request_deadline),
+                       upload_limits=Limits(documents.MAX_UPLOAD_BODY, settings.body_timeout, settings.change_deadline),
+                       upload_paths=(documents.router.prefix,))
 
     for module in (ask, documents, health, dify):
         app.include_router(module.router)

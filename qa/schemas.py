@@ -39,9 +39,10 @@ class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     city: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
-                                    description="city or county, e.g. 焦作市, 修武县 (焦作市 includes 修武县)")
+                                    description="province, city or county, e.g. 河南省, 焦作市, 修武县 (焦作市 includes "
+                                                "修武县); GET /api/documents lists the library's places")
     year: list[int] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
-                            description="year of the plan, e.g. 2019")
+                            description="year of the document, e.g. 2019")
     doc_id: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
                                       description="document ids from GET /api/documents")
 
@@ -67,6 +68,7 @@ class SourceOut(BaseModel):
     line_end: int
     char_start: int = Field(description="offset into the document text (GET /api/documents/{doc_id})")
     char_end: int
+    page: int | None = Field(None, description="PDF page (1-based) where the passage starts")
 
 
 class ChannelScores(BaseModel):
@@ -85,32 +87,54 @@ class PassageOut(BaseModel):
     scores: ChannelScores
     doc_id: str
     doc_title: str
-    doc_number: str
-    city: str
+    doc_number: str | None
+    city: str | None
     county: str | None
     region: str
-    year: int
+    year: int | None
+    label: str = Field(description="how answers name the document: place and year, e.g. 焦作市 2019")
     section_path: list[str]
     kind: str
-    responsible: list[str]
+    lead: list[str] = Field(description="牵头单位, in the order the text names them")
+    responsible: list[str] = Field(description="责任单位")
+    cooperate: list[str] = Field(description="配合单位")
     deadline: str | None
     source: SourceOut
     highlights: list[tuple[int, int]] = Field(description="[start, end) offsets into text")
 
 
 class AnswerPartOut(BaseModel):
-    label: str = Field(description="city or county and year, e.g. 焦作市 2019")
-    text: str
+    label: str = Field(description="place and year, e.g. 焦作市 2019")
+    text: str = Field(description="what the document states: the figure's clause, the units, the definition …")
     highlights: list[tuple[int, int]]
-    citation: int = Field(description="rank of the cited passage")
+    citation: int = Field(description="rank of the cited passage in `passages`")
+    doc_id: str
+    place: str
+    year: int | None
+    value: str | None = Field(description="the figure, date or units the part states, when it states one")
+
+
+class AnswerRowOut(BaseModel):
+    """One row of a comparison: a document's answer, side by side with the others."""
+
+    place: str
+    year: int | None
+    value: str | None
+    text: str
+    citation: int
+    doc_id: str
 
 
 class AnswerOut(BaseModel):
     text: str
     abstained: bool
-    confidence: float = Field(description="share (0-1, IDF-weighted) of the question's terms in the top passage")
+    confidence: float = Field(description="share (0-1, IDF-weighted) of the question's terms in the top passages")
     citations: list[int]
     parts: list[AnswerPartOut]
+    intent: str = Field(description="what the question asks for: who, when, how_much, definition, list, yes_no, how")
+    reason: str | None = Field(None, description="why no answer was given (abstained), in Chinese")
+    rows: list[AnswerRowOut] = Field(default_factory=list,
+                                     description="one row per document when several answer (place, then year)")
 
 
 class AppliedFilters(BaseModel):
@@ -134,22 +158,43 @@ class AskResponse(SearchResponse):
 
 
 class DocumentOut(BaseModel):
+    """A document of the library. Fields the text does not state are null (unknown); `guessed` names fields
+    inferred rather than read, `reviewed` those set by the reviewed record."""
+
     doc_id: str
     title: str
-    issuer: str
-    doc_number: str
-    province: str
-    city: str
+    issuer: str | None
+    doc_number: str | None
+    province: str | None
+    city: str | None
     county: str | None
-    region: str
-    year: int
+    region: str = Field(description="the most specific place (全国 for national documents)")
+    label: str
+    year: int | None
     date: str | None
-    file: str
+    doc_type: str | None = Field(description="条例, 规定, 办法, 方案, 通知, 意见, 要点, 措施 …")
+    level: str | None = Field(description="national, province, city or county")
+    effective_date: str | None
+    repeals: list[str]
+    file: str = Field(description="the text the passages cite (GET /api/documents/{doc_id} serves it)")
+    source_file: str | None = Field(description="the file as added to the library")
+    source_format: str
+    pages: list[int] = Field(description="PDF: offset in the text where each page starts")
+    guessed: list[str]
+    reviewed: list[str]
     passages: int
 
 
 class DocumentDetail(DocumentOut):
     text: str
+
+
+class LibraryChangeOut(BaseModel):
+    added: list[DocumentOut]
+    removed: list[str]
+    passages: int = Field(description="passages in the library after the change")
+    embedded: int = Field(description="passages embedded for this change (the others came from the cache)")
+    seconds: float
 
 
 class ErrorOut(BaseModel):
@@ -177,6 +222,7 @@ class Health(BaseModel):
     status: Literal["ok", "loading", "failed"]
     detail: str | None = None
     passages: int | None = None
+    backend: str | None = Field(None, description="where BM25 and vectors are searched (POLICY_QA_BACKEND)")
 
 
 # Dify External Knowledge API (https://docs.dify.ai: "External Knowledge API")

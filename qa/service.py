@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
+from corpus.library import Library, LibraryState, StagedChange
+from corpus.models import Document
 from index.batching import Overloaded
 from index.retriever import Hit, Retriever, SearchResult
+from index.store import build_index, load_index
 from index.scope import SearchFilters
-from qa.answer import AnswerComposer
+from qa.answer import ANSWER_DEPTH, AnswerComposer
 from qa.config import Settings
 from qa.highlight import highlight_spans
 from qa.schemas import (
     AnswerOut,
     AnswerPartOut,
+    AnswerRowOut,
     AppliedFilters,
     AskRequest,
     AskResponse,
     ChannelScores,
+    DocumentDetail,
     DocumentOut,
     PassageOut,
     SearchResponse,
@@ -28,23 +37,98 @@ from qa.schemas import (
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class QAService:
-    settings: Settings
+@dataclass(frozen=True)
+class Served:
+    """What a request reads: the library and its index, replaced together in one assignment, so a
+    request sees the old library or the new one, never half of a change."""
+
+    library: LibraryState
     retriever: Retriever
     composer: AnswerComposer
 
+
+@dataclass(frozen=True)
+class ChangeReport:
+    added: list[Document]
+    removed: list[str]
+    passages: int  # in the library after the change
+    embedded: int  # passages whose vectors were computed for this change
+    seconds: float
+
+
+class QAService:
+    def __init__(self, settings: Settings, library: Library, served: Served) -> None:
+        self.settings = settings
+        self.library = library
+        self.served = served
+        self._change_lock = threading.Lock()
+
+    @property
+    def retriever(self) -> Retriever:
+        return self.served.retriever
+
+    @property
+    def composer(self) -> AnswerComposer:
+        return self.served.composer
+
     @classmethod
     def load(cls, settings: Settings) -> QAService:
-        retriever = Retriever.open(settings.retriever_config())
+        library = settings.library()
+        with library.locked():
+            state = library.load()
+            retriever = Retriever.open(settings.retriever_config(), corpus=state.corpus)
         retriever.encoder.start_batching(settings.batching_config())  # one worker owns the query model
-        return cls(settings, retriever,
-                   AnswerComposer(retriever, settings.abstain_min_coverage, settings.abstain_min_dense))
+        return cls(settings, library, cls._serve(settings, state, retriever))
 
-    def search(self, request: AskRequest) -> SearchResult:
+    @staticmethod
+    def _serve(settings: Settings, state: LibraryState, retriever: Retriever) -> Served:
+        return Served(state, retriever,
+                      AnswerComposer(retriever, settings.abstain_min_coverage, settings.abstain_min_dense))
+
+    # ---- changing the library -------------------------------------------------------------------
+
+    def add_documents(self, files: list[tuple[str, Path]]) -> ChangeReport:
+        """Add files (name, path of its bytes); a bad file refuses the whole change and changes nothing."""
+        report = self._change(lambda state: self.library.stage_add(state, files))
+        log.info("library: added %s (%d passages embedded, %.1f s)", [d.doc_id for d in report.added],
+                 report.embedded, report.seconds)
+        return report
+
+    def remove_document(self, doc_id: str) -> ChangeReport:
+        report = self._change(lambda state: self.library.stage_remove(state, doc_id))
+        log.info("library: removed %s (%.1f s)", doc_id, report.seconds)
+        return report
+
+    def _change(self, stage: Callable[[LibraryState], StagedChange]) -> ChangeReport:
+        """Stage the change, build the new index beside the old one and swap it in, then commit the folder
+        and swap what requests read. Serialised: one change at a time, in this process and across processes."""
+        started = time.perf_counter()
+        with self._change_lock, self.library.locked():
+            old = self.served
+            change = stage(old.library)
+            try:
+                config = self.settings.retriever_config()
+                build = build_index(change.state.corpus, config.index_dir, old.retriever.encoder, old.retriever.tokenizer,
+                                    config.build_settings(), progress=False)
+                retriever = Retriever(load_index(config.index_dir), old.retriever.encoder, old.retriever.tokenizer,
+                                      config)
+            except BaseException:
+                change.discard()
+                raise
+            change.commit()
+            self.served = self._serve(self.settings, change.state, retriever)
+        added = [change.state.documents[d] for d in change.state.entries if d not in old.library.entries]
+        removed = [d for d in old.library.entries if d not in change.state.entries]
+        return ChangeReport(added, removed, build.passages, build.embedded, time.perf_counter() - started)
+
+    # ---- answering ------------------------------------------------------------------------------
+
+    def search(self, request: AskRequest, served: Served | None = None, depth: int = 0) -> SearchResult:
+        """The top k passages, or the top `depth` when the caller reads deeper than it shows."""
         f = request.filters
         filters = SearchFilters(tuple(f.city), tuple(f.year), tuple(f.doc_id))
-        return self.retriever.search(request.question, mode=request.mode, top_k=request.top_k, filters=filters)
+        return (served or self.served).retriever.search(request.question, mode=request.mode,
+                                                        top_k=max(request.top_k, depth), filters=filters)
 
     def search_response(self, request: AskRequest, result: SearchResult) -> SearchResponse:
         return SearchResponse(
@@ -58,21 +142,42 @@ class QAService:
         )
 
     def ask(self, request: AskRequest) -> AskResponse:
-        result = self.search(request)
-        answer = self.composer.compose(request.question, result)
-        base = self.search_response(request, result)
+        served = self.served  # one library for the whole request
+        # The answer reads deeper than the passages shown: every city that answers must be found.
+        result = self.search(request, served, ANSWER_DEPTH)
+        answer = served.composer.compose(result)
+        # The passages shown: the top k, and any deeper one the answer cites (a city ranked 12th).
+        cited = set(answer.citations)
+        shown = replace(result, hits=[h for h in result.hits if h.rank <= request.top_k or h.rank in cited])
+        base = self.search_response(request, shown)
+        parts = [AnswerPartOut(**asdict(p)) for p in answer.parts]
+        rows = [AnswerRowOut(place=p.place, year=p.year, value=p.value, text=p.text, citation=p.citation,
+                             doc_id=p.doc_id) for p in answer.parts] if len(answer.parts) > 1 else []
         return AskResponse(**base.model_dump(), answer=AnswerOut(
-            text=answer.text, abstained=answer.abstained, confidence=round(answer.confidence, 4),
-            citations=answer.citations,
-            parts=[AnswerPartOut(label=p.label, text=p.text, highlights=p.highlights, citation=p.citation)
-                   for p in answer.parts]))
+            text=answer.text, abstained=answer.abstained, confidence=answer.confidence, citations=answer.citations,
+            parts=parts, intent=str(answer.intent), reason=answer.reason, rows=rows))
 
-    def documents(self) -> list[DocumentOut]:
-        counts: dict[str, int] = {}
-        for passage in self.retriever.passages:
-            counts[passage.doc_id] = counts.get(passage.doc_id, 0) + 1
-        return [DocumentOut(**d.to_dict(), region=d.region, passages=counts.get(d.doc_id, 0))
-                for d in self.retriever.documents.values()]
+    def documents(self, served: Served | None = None) -> list[DocumentOut]:
+        served = served or self.served
+        counts = Counter(p.doc_id for p in served.retriever.passages)
+        return [document_out(d, counts[d.doc_id], served.library.reviewed.get(d.doc_id, ()))
+                for d in served.retriever.documents.values()]
+
+    def document(self, doc_id: str) -> DocumentDetail | None:
+        """A document with its full text (passage offsets point into it); None when there is no such document."""
+        served = self.served
+        document = next((d for d in self.documents(served) if d.doc_id == doc_id), None)
+        if document is None:
+            return None
+        try:
+            text = served.library.corpus.text_of(doc_id)
+        except FileNotFoundError:  # removed by a change since this request began
+            return None
+        return DocumentDetail(**document.model_dump(), text=text)
+
+
+def document_out(d: Document, passages: int, reviewed: tuple[str, ...] = ()) -> DocumentOut:
+    return DocumentOut(**d.to_dict(), region=d.region, label=d.label, reviewed=list(reviewed), passages=passages)
 
 
 def passage_out(hit: Hit, question: str) -> PassageOut:
@@ -83,7 +188,8 @@ def passage_out(hit: Hit, question: str) -> PassageOut:
                              bm25_rank=hit.bm25_rank, dense_rank=hit.dense_rank),
         doc_id=d.doc_id, doc_title=d.title, doc_number=d.doc_number, city=d.city, county=d.county,
         region=d.region, year=d.year, section_path=list(p.section_path), kind=str(p.kind),
-        responsible=list(p.responsible), deadline=p.deadline, source=SourceOut(**vars(p.source)),
+        label=d.label, lead=list(p.lead), responsible=list(p.responsible), cooperate=list(p.cooperate),
+        deadline=p.deadline, source=SourceOut(**vars(p.source), page=d.page_of(p.source.char_start)),
         highlights=highlight_spans(p.text, question),
     )
 

@@ -42,10 +42,17 @@ class Limits:
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, limits: Limits, json_paths: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, limits: Limits, json_paths: tuple[str, ...],
+                 upload_limits: Limits | None = None, upload_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.limits = limits
         self.json_paths = json_paths
+        # Document uploads carry files and index them: a larger body and a longer deadline.
+        self.upload_limits = upload_limits or limits
+        self.upload_paths = upload_paths
+
+    def _limits_for(self, scope: Scope) -> Limits:
+        return self.upload_limits if scope["method"] == "POST" and scope["path"] in self.upload_paths else self.limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,15 +61,16 @@ class RequestGuard:
         started = time.perf_counter()
         request_id = uuid.uuid4().hex[:16]
         response = _Response(send, request_id, docs=scope["path"].startswith(("/docs", "/redoc")))
+        limits = self._limits_for(scope)
         try:
-            too_large = self._declared_too_large(scope)
+            too_large = self._declared_too_large(scope, limits)
             not_json = self._not_json(scope)
             if too_large:
                 await response.error(413, too_large, close=True)
             elif not_json:
                 await response.error(400, not_json)
             else:
-                await self._call_with_deadline(scope, self._limited(receive), response)
+                await self._call_with_deadline(scope, self._limited(receive, limits), response, limits)
         except Exception:
             log.exception("request %s failed", request_id)
             if not response.status:
@@ -72,15 +80,15 @@ class RequestGuard:
                                  "status": response.status or 499,  # 499: the client left before an answer
                                  "ms": round((time.perf_counter() - started) * 1000, 1)}))
 
-    def _declared_too_large(self, scope: Scope) -> str | None:
+    def _declared_too_large(self, scope: Scope, limits: Limits) -> str | None:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     length = int(value)
                 except ValueError:
                     return None  # the server refuses a malformed length before we see it
-                if length > self.limits.max_body_bytes:
-                    return f"request body of {length} bytes is over the limit of {self.limits.max_body_bytes} bytes"
+                if length > limits.max_body_bytes:
+                    return f"request body of {length} bytes is over the limit of {limits.max_body_bytes} bytes"
         return None
 
     def _not_json(self, scope: Scope) -> str | None:
@@ -91,37 +99,37 @@ class RequestGuard:
             return None
         return f"Content-Type must be application/json (got {content_type or 'none'})"
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limited(self, receive: Receive, limits: Limits) -> Receive:
         """The body as it arrives, cut off past the size limit and after a pause past the timeout."""
         received = 0
 
         async def receive_limited() -> Message:
             nonlocal received
             try:
-                message = await asyncio.wait_for(receive(), self.limits.body_timeout)
+                message = await asyncio.wait_for(receive(), limits.body_timeout)
             except TimeoutError:
-                raise HTTPException(408, f"the request body did not arrive within {self.limits.body_timeout:g} s",
+                raise HTTPException(408, f"the request body did not arrive within {limits.body_timeout:g} s",
                                     headers={"connection": "close"}) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limits.max_body_bytes:
-                    raise HTTPException(413, f"request body is over the limit of {self.limits.max_body_bytes} bytes",
+                if received > limits.max_body_bytes:
+                    raise HTTPException(413, f"request body is over the limit of {limits.max_body_bytes} bytes",
                                         headers={"connection": "close"})
             return message
 
         return receive_limited
 
-    async def _call_with_deadline(self, scope: Scope, receive: Receive, response: _Response) -> None:
+    async def _call_with_deadline(self, scope: Scope, receive: Receive, response: _Response, limits: Limits) -> None:
         # The handler runs as a task: past the deadline the client gets its answer at once, and a
         # handler still busy in a worker thread finishes unseen (whatever it sends is dropped).
         task = asyncio.ensure_future(self.app(scope, receive, response.send))
-        done, _ = await asyncio.wait({task}, timeout=self.limits.deadline)
+        done, _ = await asyncio.wait({task}, timeout=limits.deadline)
         if task in done:
             task.result()
             return
         task.add_done_callback(_log_late_failure)
         if not response.status:
-            await response.error(503, f"the request took longer than {self.limits.deadline:g} s; retry later",
+            await response.error(503, f"the request took longer than {limits.deadline:g} s; retry later",
                                  headers=[(b"retry-after", b"5")])
         response.closed = True
         task.cancel()

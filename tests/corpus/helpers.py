@@ -59,6 +59,23 @@ def markup_mask(source: str) -> bytearray:
     return mask
 
 
+def cited_text(source: str, mask: bytearray, start: int, end: int) -> str:
+    """The source slice without whitespace and without markup/debris."""
+    return "".join(char for offset, char in enumerate(source[start:end], start)
+                   if not mask[offset] and not char.isspace())
+
+
+def debris_mask(source: str) -> bytearray:
+    """markup_mask, and page-number lines (`- 2 -`, `—7—`) that a PDF puts inside running text."""
+    mask = markup_mask(source)
+    offset = 0
+    for line in source.split("\n"):
+        if PAGE_NUMBER_LINE.match(line) and line.strip():
+            mask[offset : offset + len(line)] = b"\x01" * len(line)
+        offset += len(line) + 1
+    return mask
+
+
 def is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(char in it for char in short)

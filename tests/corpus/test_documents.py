@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from corpus.documents import DOCUMENTS_DIR, MANIFEST_PATH, bundled_corpus, load_corpus
+from corpus.documents import DOCUMENTS_DIR, bundled_corpus, load_corpus
 from corpus.models import Passage
 from tests.corpus.helpers import ALL_DOCS, D000, D004
 
@@ -34,23 +34,17 @@ def test_shared_copy_is_identical():
         assert (shared / f"{doc_id}.txt").read_bytes() == (DOCUMENTS_DIR / f"{doc_id}.txt").read_bytes()
 
 
-def test_missing_listed_file_is_an_error(tmp_path):
-    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
-    manifest["documents"] = manifest["documents"][:2]
-    path = tmp_path / "manifest.json"
-    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+def test_a_reviewed_entry_without_its_file_is_ignored(tmp_path):
+    # the folder is the library: the reviewed record only corrects documents that are there
     shutil.copy(DOCUMENTS_DIR / f"{D000}.txt", tmp_path / f"{D000}.txt")
-    with pytest.raises(FileNotFoundError, match="001_33bcc779efdaa487.txt"):
-        load_corpus(tmp_path, path)
+    small = load_corpus(tmp_path, library_root=tmp_path / "library")
+    assert list(small.documents) == [D000]
+    assert small.documents[D000].issuer == "焦作市优化营商环境工作领导小组办公室"
 
 
 def test_load_corpus_from_another_directory(tmp_path):
-    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
-    manifest["documents"] = manifest["documents"][:1]
-    path = tmp_path / "manifest.json"
-    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     shutil.copy(DOCUMENTS_DIR / f"{D000}.txt", tmp_path / f"{D000}.txt")
-    small = load_corpus(tmp_path, path, max_chars=200)
+    small = load_corpus(tmp_path, max_chars=200, library_root=tmp_path / "library")
     assert list(small.documents) == [D000]
     assert max(len(p.text) for p in small.passages) <= 200
 

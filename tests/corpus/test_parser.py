@@ -250,7 +250,7 @@ def test_item_100_of_004_is_its_own_clause(passages_of):
                  if p.source.line_start <= 541 <= p.source.line_end]
     assert passage.section_path[-1] == "100.建立数字化政策匹配查询机制"
     assert "99.建立数字化产业链分析机制" not in passage.text
-    assert "市直相关单位配合" not in passage.responsible[-1]
+    assert "市直相关单位配合" not in passage.units[-1]
 
 
 # -- ids, sizes, stability ----------------------------------------------------------------------
@@ -290,7 +290,7 @@ def test_smaller_limit_is_respected(corpus):
     parts = containing(passages, "（市政务服务和大数据局牵头，市直各相关部门负责）")
     assert parts
     for part in [p for p in passages if p.section_path[-1] == "（三）深化政务流程再造"]:
-        assert part.responsible == ("市政务服务和大数据局", "市直各相关部门")
+        assert (part.lead, part.responsible) == (("市政务服务和大数据局",), ("市直各相关部门",))
 
 
 def test_passage_kinds_per_document(passages_of):

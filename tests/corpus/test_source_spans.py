@@ -5,18 +5,12 @@ from __future__ import annotations
 import pytest
 
 from corpus.models import PassageKind
-from tests.corpus.helpers import ALL_DOCS, D004, PROSE_KINDS, is_subsequence, markup_mask, only, squash
+from tests.corpus.helpers import ALL_DOCS, D004, PROSE_KINDS, cited_text, is_subsequence, markup_mask, only, squash
 
 # Measured on the shipped corpus: 988 of 992 prose passages match their source slice exactly; the
 # other 4 (004) are 3 clauses that page-foot footnotes interrupt, whose spans contain the footnotes,
 # and footnote 8, resumed at the next page foot, whose span contains the running text in between.
 MIN_EXACT_SHARE = 0.99
-
-
-def cited_text(source: str, mask: bytearray, start: int, end: int) -> str:
-    """The source slice without whitespace and without markup/debris."""
-    return "".join(char for offset, char in enumerate(source[start:end], start)
-                   if not mask[offset] and not char.isspace())
 
 
 @pytest.fixture(scope="module")

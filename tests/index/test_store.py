@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpus.documents import load_corpus
 from index.dense import EncoderConfig
 from index.retriever import Retriever, RetrieverConfig
 from index.store import IndexMismatch, check_compatible, corpus_fingerprint, file_digest, load_index
 from qa.config import Settings
-from tests.index.conftest import make_small_corpus
+from tests.index.conftest import load_small, make_small_corpus
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def test_index_from_other_documents_is_rejected_and_rebuilt(tmp_path: Path, conf
                                                             caplog: pytest.LogCaptureFixture) -> None:
     docs_a, manifest_a = make_small_corpus(tmp_path / "a", ("000_b1277f30adcb0d72",))
     docs_b, manifest_b = make_small_corpus(tmp_path / "b", ("001_33bcc779efdaa487",))
-    corpus_a, corpus_b = load_corpus(docs_a, manifest_a), load_corpus(docs_b, manifest_b)
+    corpus_a, corpus_b = load_small(docs_a, manifest_a), load_small(docs_b, manifest_b)
     built = Retriever.open(config, corpus=corpus_a)
     assert set(built.documents) == {"000_b1277f30adcb0d72"}
 
@@ -45,13 +44,13 @@ def test_index_from_other_documents_is_rejected_and_rebuilt(tmp_path: Path, conf
 
 
 def test_index_from_another_model_is_rejected(config: RetrieverConfig, small_corpus: tuple[Path, Path]) -> None:
-    retriever = Retriever.open(config, corpus=load_corpus(*small_corpus))
+    retriever = Retriever.open(config, corpus=load_small(*small_corpus))
     with pytest.raises(IndexMismatch, match="model"):
         check_compatible(retriever.stored.manifest, retriever.stored.manifest["corpus_hash"], "another-model|x")
 
 
 def test_failed_build_leaves_the_previous_index_whole(config: RetrieverConfig, small_corpus: tuple[Path, Path]) -> None:
-    corpus = load_corpus(*small_corpus)
+    corpus = load_small(*small_corpus)
     before = Retriever.open(config, corpus=corpus)
     broken = dataclasses.replace(config, encoder=EncoderConfig(model=str(config.index_dir.parent / "no-such-model")))
     with pytest.raises(FileNotFoundError):
@@ -69,14 +68,14 @@ from corpus.documents import load_corpus
 from index.retriever import Retriever
 from qa.config import Settings
 config = dataclasses.replace(Settings().retriever_config(), index_dir=Path(sys.argv[1]))
-Retriever.open(config, corpus=load_corpus(Path(sys.argv[2]), Path(sys.argv[3])), rebuild=True)
+Retriever.open(config, corpus=load_corpus(Path(sys.argv[2]), Path(sys.argv[3]), library_root=Path(sys.argv[2]).parent / 'library'), rebuild=True)
 """
 
 
 def test_killed_build_leaves_the_previous_index_usable(tmp_path: Path, config: RetrieverConfig) -> None:
     documents, manifest = make_small_corpus(tmp_path / "corpus", ("003_4d324785fef10595",))
     small_docs, small_manifest = make_small_corpus(tmp_path / "small", ("001_33bcc779efdaa487",))
-    Retriever.open(config, corpus=load_corpus(small_docs, small_manifest))
+    Retriever.open(config, corpus=load_small(small_docs, small_manifest))
     old_manifest = load_index(config.index_dir).manifest
 
     # A rebuild over a larger document, killed while it embeds (its stage folder exists).
@@ -93,7 +92,7 @@ def test_killed_build_leaves_the_previous_index_usable(tmp_path: Path, config: R
 
     survivor = load_index(config.index_dir)
     assert survivor.manifest == old_manifest
-    retriever = Retriever.open(config, corpus=load_corpus(small_docs, small_manifest))
+    retriever = Retriever.open(config, corpus=load_small(small_docs, small_manifest))
     assert retriever.stored.manifest == old_manifest, "the old index is still current for its corpus"
     assert retriever.search("营商环境").hits
 
@@ -101,8 +100,8 @@ def test_killed_build_leaves_the_previous_index_usable(tmp_path: Path, config: R
 def test_rebuild_after_editing_one_document_embeds_only_changed_passages(
         config: RetrieverConfig, small_corpus: tuple[Path, Path]) -> None:
     documents, manifest = small_corpus
-    first = Retriever.open(config, corpus=load_corpus(documents, manifest))
-    unchanged = Retriever.open(config, corpus=load_corpus(documents, manifest), rebuild=True)
+    first = Retriever.open(config, corpus=load_small(documents, manifest))
+    unchanged = Retriever.open(config, corpus=load_small(documents, manifest), rebuild=True)
     assert unchanged.stored.manifest["embedded"] == 0
     assert unchanged.stored.manifest["reused"] == len(first.passages)
 
@@ -110,7 +109,7 @@ def test_rebuild_after_editing_one_document_embeds_only_changed_passages(
     text = edited.read_text(encoding="utf-8")
     assert "推广应用政务服务“豫事办”" in text
     edited.write_text(text.replace("推广应用政务服务“豫事办”", "推广应用政务服务“豫事办”和“平安鹰城”"), encoding="utf-8")
-    corpus = load_corpus(documents, manifest)
+    corpus = load_small(documents, manifest)
     old_texts = {p.text for p in first.passages}
     changed = [p for p in corpus.passages if p.text not in old_texts]
     assert 1 <= len(changed) <= 2
@@ -124,9 +123,9 @@ def test_rebuild_after_editing_one_document_embeds_only_changed_passages(
 
 def test_manifest_records_what_the_index_was_built_from(config: RetrieverConfig,
                                                        small_corpus: tuple[Path, Path]) -> None:
-    retriever = Retriever.open(config, corpus=load_corpus(*small_corpus))
+    retriever = Retriever.open(config, corpus=load_small(*small_corpus))
     manifest = json.loads((config.index_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["corpus_hash"] == corpus_fingerprint(load_corpus(*small_corpus))
+    assert manifest["corpus_hash"] == corpus_fingerprint(load_small(*small_corpus))
     assert manifest["model_id"] == retriever.encoder.model_id
     assert {"sentence-transformers", "faiss-cpu", "jieba", "rank-bm25"} <= set(manifest["versions"])
     assert manifest["settings"]["max_chars"] == config.max_chars

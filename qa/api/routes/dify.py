@@ -10,7 +10,6 @@ relevant passage of ≥ 95% of the gold questions; records come best first.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Annotated
@@ -22,7 +21,7 @@ from fastapi.routing import APIRoute
 from corpus.models import Document
 from index.retriever import Mode
 from index.scope import FilterError, SearchFilters
-from qa.api.deps import ServiceDep
+from qa.api.deps import KeyProblem, ServiceDep, bearer_key_problem
 from qa.api.shedding import SHED_RESPONSE, admit
 from qa.record_score import record_scores
 from qa.schemas import (
@@ -48,11 +47,10 @@ class DifyError(Exception):
 
 
 def _check_key(authorization: str | None, expected: bytes) -> None:
-    scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
+    problem = bearer_key_problem(authorization, expected)
+    if problem is KeyProblem.MISSING:
         raise DifyError(403, 1001, "Invalid Authorization header format. Expected 'Bearer <api-key>' format.")
-    # Header values arrive as latin-1 text: back to the bytes sent, so any key compares as UTF-8 bytes.
-    if not hmac.compare_digest(key.strip().encode("latin-1", errors="replace"), expected):
+    if problem is KeyProblem.WRONG:
         raise DifyError(403, 1002, "Authorization failed")
 
 
@@ -209,7 +207,7 @@ def _allowed_documents(knowledge_id: str, condition: DifyMetadataCondition | Non
                        documents: dict[str, Document]) -> set[str]:
     if knowledge_id != ALL_DOCUMENTS and knowledge_id not in documents:
         raise DifyError(404, 2001, f"The knowledge does not exist: {knowledge_id!r} "
-                                   f"(use {ALL_DOCUMENTS!r} or a doc_id)")
+                                   f"(use {ALL_DOCUMENTS!r} or a doc_id: {', '.join(sorted(documents))})")
     allowed = set(documents) if knowledge_id == ALL_DOCUMENTS else {knowledge_id}
     if condition and condition.conditions:
         admitted = [_admits(c, list(documents.values())) for c in condition.conditions]
@@ -227,18 +225,19 @@ def retrieval(body: DifyRetrievalRequest, service: ServiceDep,
               ) -> DifyRetrievalResponse | JSONResponse:
     # The key was checked by KeyCheckedRoute before the body was read; the header is declared for OpenAPI.
     try:
-        documents = service.retriever.documents
+        served = service.served  # one library for the whole request, whatever changes meanwhile
+        documents = served.retriever.documents
         allowed = _allowed_documents(body.knowledge_id, body.metadata_condition, documents)
         if not allowed:
             return DifyRetrievalResponse(records=[])
         filters = SearchFilters(doc_id=tuple(sorted(allowed)) if len(allowed) < len(documents) else ())
-        result = service.retriever.search(body.query, mode=Mode.HYBRID, top_k=body.retrieval_setting.top_k,
+        result = served.retriever.search(body.query, mode=Mode.HYBRID, top_k=body.retrieval_setting.top_k,
                                           filters=filters)
     except DifyError as error:
         return error.response()
     except FilterError as error:
         return _invalid(str(error)).response()
-    scored = sorted(zip(record_scores(result, service.composer), result.hits), key=lambda pair: -pair[0])
+    scored = sorted(zip(record_scores(result, served.composer), result.hits), key=lambda pair: -pair[0])
     records = []
     for score, hit in scored:
         score = round(score, 4)  # the threshold applies to the score as the caller sees it
@@ -247,8 +246,8 @@ def retrieval(body: DifyRetrievalRequest, service: ServiceDep,
         p, d = hit.passage, hit.document
         records.append(DifyRecord(
             content=p.text, score=score, title=f"{d.title} › {' › '.join(p.section_path[1:])}".rstrip(" ›"),
-            metadata={"doc_id": d.doc_id, "doc_number": d.doc_number, "city": d.city, "county": d.county,
-                      "year": d.year, "kind": str(p.kind), "passage_id": p.passage_id, "file": p.source.file,
+            metadata={"doc_id": d.doc_id, "doc_number": d.doc_number, "province": d.province, "city": d.city,
+                      "county": d.county, "year": d.year, "doc_type": d.doc_type, "kind": str(p.kind), "passage_id": p.passage_id, "file": p.source.file,
                       "line_start": p.source.line_start, "line_end": p.source.line_end,
                       "section_path": list(p.section_path)}))
     return DifyRetrievalResponse(records=records)
