@@ -171,8 +171,11 @@ function locateQuote(passage, part) {
   const sentence = String(part.text).replace(/…$/, "");
   const at = text.indexOf(sentence);
   if (at >= 0) {
-    const figures = normalizeRanges(part.highlights, sentence.length).map(([s, e]) => [s + at, e + at]);
-    return { quote: [at, at + sentence.length], figures };
+    // an answer part brings its figures' offsets; a comparison row names its value
+    let figures = normalizeRanges(part.highlights, sentence.length).map(([s, e]) => [s + at, e + at]);
+    const valueAt = part.value ? text.indexOf(part.value, at) : -1;
+    if (!figures.length && valueAt >= 0) figures = [[valueAt, valueAt + part.value.length]];
+    return { quote: [at, at + sentence.length], figures: figures.length ? figures : passage.highlights || [] };
   }
   const loose = findLoosely(text, sentence);
   if (loose) return { quote: loose, figures: passage.highlights || [] };
@@ -738,9 +741,13 @@ function renderRows(rows, context) {
   ]);
   const body = el("tbody");
   for (const row of rows) {
+    // the row's sentence with its value (the figure) marked, or the value alone
     const value = el("td");
-    if (row.value) value.append(el("strong", { text: row.value }));
-    if (row.text && row.text !== row.value) value.append(el("div", { className: "row-text", text: row.text }));
+    const text = String(row.text || row.value || "");
+    const at = row.value ? text.indexOf(row.value) : -1;
+    const marks = at >= 0 ? [[at, at + row.value.length]] : [];
+    if (row.value && at < 0) value.append(el("mark", { text: row.value }));
+    value.append(appendHighlighted(el("div", { className: "row-text" }), text, marks));
     const cite = el("td");
     if (Number.isFinite(row.citation)) cite.append(renderCitationLink(row.citation, context));
     body.append(el("tr", {}, [el("td", { text: row.place || "" }), el("td", { text: row.year ?? "" }), value, cite]));

@@ -51,10 +51,13 @@ def test_search_through_a_running_server(base_url: str) -> None:
 def test_ask_json_through_the_server(base_url: str) -> None:
     import json
 
-    result = _run("ask", QUESTION, "--json", "--top-k", "2", "--url", base_url)
+    result = _run("ask", QUESTION, "--json", "--url", base_url)
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert data["question"] == QUESTION and len(data["passages"]) == 2 and data["answer"]["text"]
+    data = json.loads(result.stdout)
+    assert data["question"] == QUESTION and data["passages"] and data["answer"]["text"]
+    result = _run("search", QUESTION, "--json", "--top-k", "2", "--url", base_url)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["passages"]) == 2
 
 
 def test_server_refusing_the_filters_is_exit_2(base_url: str) -> None:
