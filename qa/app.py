@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info(_key_hint(settings))
         loader.start()
         yield
+        if loader.service is not None:
+            loader.service.retriever.backend.close()  # a Milvus Lite file stays locked until released
 
     # FastAPIOffline serves the /docs page's scripts itself: intranets have no CDN.
     # No trailing-slash redirects: Starlette builds them from the Host header.

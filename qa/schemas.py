@@ -238,6 +238,7 @@ class Health(BaseModel):
     status: Literal["ok", "loading", "failed"]
     detail: str | None = None
     passages: int | None = None
+    backend: str | None = Field(None, description="where BM25 and vectors are searched (POLICY_QA_BACKEND)")
 
 
 # Dify External Knowledge API (https://docs.dify.ai: "External Knowledge API")

@@ -102,7 +102,8 @@ def test_joint_notice_sample():
      dict(doc_number="穗医保规字〔2019〕4号", doc_type="通知", date="2019-06-14", effective_date="2019-07-01",
           issuer="广州市医疗保障局、广州市财政局、广州市卫生健康委员会", city="广州市", province="广东省", level=Level.CITY)),
     ("f01_zjzwfw_sso_shishi_zhiyin.docx",
-     dict(title="浙江政务服务网统一身份认证（单点登录）实施指引", doc_type="指引", province="浙江省", year=None)),
+     dict(title="浙江政务服务网统一身份认证（单点登录）实施指引", doc_type="指引", province="浙江省", year=None,
+          issuer=None, guessed=("province", "level"))),  # 浙江 from the title alone
     ("f04_huaian_2024_zhengfu_xinxi_gongkai_nianbao.pdf",
      dict(title="2024年政府信息公开工作年度报告", doc_type="报告", issuer="淮安市人民政府", city="淮安市", year=2024)),
     ("f06_putuo_sifaju_2026_bumen_yusuan.pdf",
@@ -255,3 +256,42 @@ def test_web_page_title_heading_signature_and_labelled_time(tmp_path):
     meta = metadata_of(path)
     assert (meta.title, meta.issuer, meta.date, meta.year) == ("考风考纪要求", "德育处", "2023-06-25", 2023)
     assert meta.guessed == ()
+
+
+def test_amended_regulation_keeps_its_adoption_date_and_body():
+    text = ("# 江苏省某某条例\n\n（2020年11月27日江苏省第十三届人民代表大会常务委员会第十九次会议通过　"
+            "根据2024年3月27日江苏省第十四届人民代表大会常务委员会第八次会议《关于修改〈江苏省某某条例〉的决定》修正）\n\n"
+            "第一条 为了规范管理，制定本条例。\n\n第五十条 本条例自2021年1月1日起施行。\n")
+    meta = extract_metadata(text, "x.md")
+    assert (meta.issuer, meta.date, meta.effective_date, meta.year) == (
+        "江苏省人民代表大会常务委员会", "2020-11-27", "2021-01-01", 2020)
+    assert (meta.province, meta.level, meta.doc_type) == ("江苏省", Level.PROVINCE, "条例")
+
+
+def test_markdown_front_matter_fields():
+    text = ("---\n标题: 上海市奉贤区柘林镇人民政府关于印发《柘林镇文物保护管理办法》的通知\n文号: 奉柘府〔2023〕22号\n"
+            "发布单位: 奉贤区柘林镇人民政府\n发布日期: 2023-10-13\n---\n\n"
+            "# 上海市奉贤区柘林镇人民政府关于印发《柘林镇文物保护管理办法》的通知\n\n各相关单位、部门：\n\n"
+            "现将《柘林镇文物保护管理办法》印发给你们，请认真抓好落实。\n\n奉贤区柘林镇人民政府\n\n2023年10月13日\n\n"
+            "柘林镇文物保护管理办法\n\n第一章 总则\n\n第一条 为了加强对文物的保护，制定本管理办法。\n")
+    meta = extract_metadata(text, "x.md")
+    assert (meta.title, meta.doc_type, meta.doc_number) == ("柘林镇文物保护管理办法", "办法", "奉柘府〔2023〕22号")
+    assert (meta.issuer, meta.date, meta.year) == ("奉贤区柘林镇人民政府", "2023-10-13", 2023)
+    assert (meta.province, meta.county, meta.level) == ("上海市", "奉贤区", Level.COUNTY)  # a town: county level
+
+
+def test_red_letter_header_with_copy_number_secrecy_and_urgency_lines():
+    text = ("000123\n\n机密★1年\n\n特急\n\n淄博市人民政府文件\n\n淄政发〔2024〕3号\n\n"
+            "淄博市人民政府关于进一步优化营商环境的意见\n\n各区县人民政府：\n\n现提出如下意见。\n\n淄博市人民政府\n\n2024年2月1日\n")
+    meta = extract_metadata(text, "x.txt")
+    assert (meta.issuer, meta.doc_number, meta.date) == ("淄博市人民政府", "淄政发〔2024〕3号", "2024-02-01")
+    assert (meta.title, meta.doc_type, meta.city) == ("淄博市人民政府关于进一步优化营商环境的意见", "意见", "淄博市")
+
+
+def test_open_government_header_fields():
+    text = ("索引号：SY310107202603028\n主题分类：土地\n公开属性：主动公开\n成文日期：2026年07月03日\n"
+            "发文字号：普府〔2026〕54号\n发布日期：2026年07月05日\n公开主体：上海市普陀区人民政府\n\n"
+            "上海市普陀区人民政府关于某地块征收的决定\n\n根据有关规定，决定如下。\n")
+    meta = extract_metadata(text, "x.txt")
+    assert (meta.issuer, meta.doc_number, meta.date) == ("上海市普陀区人民政府", "普府〔2026〕54号", "2026-07-03")
+    assert (meta.county, meta.level, meta.doc_type) == ("普陀区", Level.COUNTY, "决定")

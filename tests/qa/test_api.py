@@ -529,6 +529,7 @@ def test_readyz(client: TestClient) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert isinstance(body["passages"], int) and body["passages"] > 100
+    assert body["backend"] == "embedded"
 
 
 def test_web_page(client: TestClient) -> None:
