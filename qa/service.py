@@ -218,10 +218,12 @@ class ServiceLoader:
         self._thread = threading.Thread(target=self._load, name="index-loader", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        if self.service is None:  # a service handed in already loaded (tests) is not loaded twice
+            self._thread.start()
 
     def wait(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
 
     def _load(self) -> None:
         try:
