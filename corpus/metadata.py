@@ -43,7 +43,7 @@ NATIONAL_ISSUER = re.compile(r"^(?:中华人民共和国|中共中央|国务院|
 ADOPTION = re.compile(r"([\u4e00-\u9fff]{0,20}?)(?:第[一二三四五六七八九十百零〇\d]+届)?"
                       r"(人民代表大会常务委员会|人民代表大会|国务院|人民政府)(?:第[一二三四五六七八九十百零〇\d]+次)?"
                       r"(?:常务)?(?:会议|全体会议)?(?:审议)?通过")
-PUBLISHED = re.compile(r"(公布|发布|印发)")
+PUBLISHED = re.compile(r"\s*(?:公布|发布|印发)?$")  # what may follow an order number in a 公布 line
 # Labelled fields of government web pages and forms (`发文机关：…`, or a label cell then a value cell), by field,
 # labels of one field in order of preference.
 LABELS = {
@@ -54,6 +54,7 @@ LABELS = {
     "date": ("成文日期", "印发日期", "发文日期", "签发日期", "发布日期", "公布日期", "发布时间"),
     "effective_date": ("施行日期", "实施日期", "生效日期"),
 }
+LABEL_LINE_MAX = 200  # a line of labelled fields is short; a paragraph is not one
 LABEL_NAMES = frozenset(label for labels in LABELS.values() for label in labels)
 NUMERIC_DATE = re.compile(r"((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 EFFECTIVE = re.compile(rf"自\s*({DATE.pattern})\s*起\s*(?:施行|实施|执行|生效)")
@@ -61,9 +62,10 @@ OWN_SUBJECT = re.compile(r"本(?:条例|规定|办法|细则|规则|方案|通�
                          r"实施意见|规划|计划|决议|章程|解释|法)")
 EFFECTIVE_ON_ISSUE = re.compile(r"自(?:印发|发布|公布|签发)之日起(?:施行|实施|执行|生效)")
 EFFECTIVE_LINE = re.compile(rf"^({DATE.pattern})\s*(?:起)?\s*(?:施行|实施|生效)$")
-REPEAL_SENTENCE = re.compile(r"[^。；;！!]*?(?:同时|予以|即行|一并)?废止\s*(?:[。；;]|$)")
+SENTENCE_END = re.compile(r"[。；;！!]")
+REPEALS = re.compile(r"废止\s*$")  # a sentence ending `…同时废止` / `予以废止`
 QUOTED_TITLE = re.compile(r"《([^《》]+)》")
-# Document types, longest first so that 实施细则 is not read as 细则's neighbour 则.
+# Document types a title ends with; the leftmost match wins, so 办法 is read as 办法, not 法.
 DOC_TYPES = ("条例", "规定", "办法", "细则", "规则", "方案", "通知", "意见", "要点", "措施", "决定", "公告", "通告", "指南",
              "指引", "报告", "规划", "计划", "纲要", "预算", "决算", "批复", "章程", "标准", "清单", "目录", "通报", "公报",
              "守则", "准则", "制度", "命令", "决议", "答复", "解释", "函", "法")
@@ -192,7 +194,7 @@ class _Text:
             size += len(line)
             if size > HEAD_CHARS and head:
                 break
-            head.append(line)
+            head.append(line[:HEAD_CHARS])
         return cls(lines, spaced, head, levels[:len(head)], _labels(spaced[:HEAD_LINES * 2]), "".join(lines),
                    "".join(re.sub(r"\s+", " ", line) for line in spaced))
 
@@ -203,6 +205,8 @@ class _Text:
 
 def _label_cells(line: str) -> list[str]:
     """`文章来源： 作者： 发布时间：2023年06月25日` → one cell per `label：value` pair."""
+    if len(line) > LABEL_LINE_MAX:
+        return [line]
     cells: list[str] = []
     for token in line.split():
         if cells and not re.search(r"[：:]", token) and not re.search(r"[：:]\S", cells[-1]):
@@ -352,7 +356,7 @@ def _issuer(text: _Text, title_line: str | None) -> str | None:
         if "通过" in line and (issuer := _adoption_issuer(text.undated(line))):
             return issuer
     for line in map(text.undated, text.head):
-        if (match := ORDER_NUMBER.match(line)) and PUBLISHED.search(line[match.end():match.end() + 4] or "公布"):
+        if (match := ORDER_NUMBER.match(line)) and PUBLISHED.match(line, match.end()):
             return match.group(1).removesuffix("令")
     organs, _ = _signature(text)
     if organs:
@@ -370,7 +374,8 @@ def _dates(text: _Text) -> tuple[str | None, str | None, bool]:
         match = DATE.search(line)
         if match is None:
             continue
-        rest = line[match.end():]
+        # `…会议通过 根据2024年…《关于修改…的决定》修正`: what this date did is said before any 根据
+        rest = re.split(r"根据", line[match.end():])[0].strip(" ）)\u3000")
         if re.search(r"(?:公布|发布)$", rest) and published is None:
             published = parse_date(match)
         elif re.search(r"通过$", rest) and adopted is None:
@@ -400,8 +405,9 @@ def _printed(text: _Text) -> str | None:
 
 def _repeals(text: _Text) -> tuple[str, ...]:
     titles: list[str] = []
-    for sentence in REPEAL_SENTENCE.finditer(text.spaced_flat):
-        for match in QUOTED_TITLE.finditer(sentence.group(0)):
+    sentences = (s for s in SENTENCE_END.split(text.spaced_flat) if "废止" in s and REPEALS.search(s))
+    for sentence in sentences:
+        for match in QUOTED_TITLE.finditer(sentence):
             if match.group(1) not in titles:
                 titles.append(match.group(1))
     return tuple(titles)
@@ -449,8 +455,8 @@ def extract_metadata(text: str, file_name: str) -> DocumentMetadata:
     if year is None and (match := re.search(r"((?:19|20)\d{2})\s*年", title)):
         year = int(match.group(1))
         guessed.append("year")
-    if level_guessed:
-        guessed.append("level")
+    if level_guessed:  # the place is named in the title or 文号, not by the issuer: where it applies is a guess
+        guessed += [name for name in ("province", "city", "county") if getattr(place, name)] + ["level"]
     if effective_guessed:
         guessed.append("effective_date")
     return DocumentMetadata(

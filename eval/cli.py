@@ -6,11 +6,13 @@ from pathlib import Path
 
 import typer
 
+from eval.answers import ComposedAnswer
 from eval.gold import GOLD_PATH, GoldFormatError, load_gold, validate_gold
-from eval.report import kind_table, metrics_table, misses, write_outputs
+from eval.report import answer_kind_table, answer_table, kind_table, metrics_table, misses, write_outputs
 from eval.runner import build_qrels, run_mode
-from index.retriever import Mode
+from index.retriever import Mode, SearchResult
 from qa.config import Settings
+from qa.answer import ANSWER_DEPTH
 from qa.service import QAService
 
 
@@ -40,13 +42,21 @@ def run_evaluation(gold_path: Path | None, modes: list[str], top_k: int, out: Pa
     reports = []
     for mode in chosen:
         retriever.encoder.clear_query_cache()  # each mode pays for its own query embeddings
-        search = lambda q, m=mode: retriever.search(q, mode=m, top_k=top_k)  # noqa: E731
-        reports.append(run_mode(mode.value, search, questions, qrels,
-                                lambda r: service.composer.should_abstain(r.query, r), top_k=top_k))
+        search = lambda q, m=mode: retriever.search(q, mode=m, top_k=max(top_k, ANSWER_DEPTH))  # noqa: E731
+        reports.append(run_mode(mode.value, search, questions, qrels, None, top_k=top_k,
+                                answer=lambda r: _composed(service, r), documents=retriever.documents))
     typer.echo(f"gold: {gold_path} ({len(questions)} questions)\n")
     typer.echo(metrics_table(reports))
+    typer.echo(f"\nanswers (LCS against the gold answer; top_*: the whole top passage as the answer):\n"
+               f"{answer_table(reports)}")
     for report in reports:
         typer.echo(f"\nby kind, {report.name}:\n{kind_table(report)}")
+    typer.echo(f"\nanswers by kind, {reports[-1].name}:\n{answer_kind_table(reports[-1])}")
     typer.echo(f"\nmissed at 5 ({reports[-1].name}):\n{misses(reports[-1])}")
     written = write_outputs(reports, qrels, out, gold_path)
     typer.echo("\nwrote " + ", ".join(str(p) for p in written))
+
+
+def _composed(service: QAService, result: SearchResult) -> ComposedAnswer:
+    answer = service.composer.compose(result)
+    return ComposedAnswer(answer.text, answer.abstained, tuple(p.label for p in answer.parts))

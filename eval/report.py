@@ -11,6 +11,9 @@ COLUMNS = [("R@1", "{:.3f}"), ("R@3", "{:.3f}"), ("R@5", "{:.3f}"), ("R@10", "{:
            ("nDCG@10", "{:.3f}"), ("cross@5", "{:.3f}"), ("cross@10", "{:.3f}"), ("abstain", "{:.3f}"),
            ("false_abstain", "{:.3f}"), ("len_mean", "{:.0f}"), ("len_max", "{:.0f}"), ("p50_ms", "{:.1f}"),
            ("p95_ms", "{:.1f}")]
+ANSWER_COLUMNS = [("ans_recall", "{:.3f}"), ("ans_precision", "{:.3f}"), ("ans_f1", "{:.3f}"),
+                  ("evidence_in", "{:.3f}"), ("complete", "{:.3f}"), ("abstain", "{:.3f}"), ("false_abstain", "{:.3f}"),
+                  ("top_recall", "{:.3f}"), ("top_f1", "{:.3f}")]
 KIND_COLUMNS = [("questions", "{:.0f}"), ("R@1", "{:.3f}"), ("R@5", "{:.3f}"), ("R@10", "{:.3f}"),
                 ("MRR@10", "{:.3f}"), ("cross@10", "{:.3f}"), ("abstain", "{:.3f}")]
 
@@ -29,6 +32,15 @@ def metrics_table(reports: list[ModeReport]) -> str:
 
 def kind_table(report: ModeReport) -> str:
     return _table(sorted(report.by_kind.items()), KIND_COLUMNS, "kind")
+
+
+def answer_table(reports: list[ModeReport]) -> str:
+    """Answers against the gold `answer` (LCS), beside the whole top passage as the answer (top_*)."""
+    return _table([(r.name, r.metrics) for r in reports], ANSWER_COLUMNS, "mode")
+
+
+def answer_kind_table(report: ModeReport) -> str:
+    return _table(sorted(report.by_kind.items()), [("questions", "{:.0f}")] + ANSWER_COLUMNS, "kind")
 
 
 def misses(report: ModeReport, k: int = 5, shown: int = 3) -> str:
@@ -51,9 +63,11 @@ def write_outputs(reports: list[ModeReport], qrels: dict[str, dict[str, int]], o
     written = []
     summary = {"gold": str(gold), "modes": {r.name: {"metrics": r.metrics, "by_kind": r.by_kind} for r in reports}}
     written.append(_write(out_dir / "metrics.json", json.dumps(summary, ensure_ascii=False, indent=2)))
-    markdown = [f"# Retrieval evaluation\n\nGold: `{gold}`\n", metrics_table(reports)]
+    markdown = [f"# Retrieval evaluation\n\nGold: `{gold}`\n", metrics_table(reports),
+                "\n## Answers (LCS against the gold answer)\n", answer_table(reports)]
     for r in reports:
-        markdown += [f"\n## {r.name}: by kind\n", kind_table(r), f"\n### {r.name}: misses at 5\n", misses(r)]
+        markdown += [f"\n## {r.name}: by kind\n", kind_table(r), f"\n### {r.name}: answers by kind\n",
+                     answer_kind_table(r), f"\n### {r.name}: misses at 5\n", misses(r)]
     written.append(_write(out_dir / "report.md", "\n".join(markdown) + "\n"))
     qrel_lines = [f"{qid} 0 {pid} {rel}" for qid, rels in qrels.items() for pid, rel in rels.items()]
     written.append(_write(out_dir / "qrels.txt", "\n".join(qrel_lines) + "\n"))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ranx import Qrels, Run, evaluate
 from tqdm import tqdm
 
-from corpus.models import Passage
+from corpus.models import Document, Passage
+from eval.answers import AnswerFn, AnswerScore, ComposedAnswer, answer_metrics, score_answer
 from eval.gold import GoldQuestion, Kind
 from eval.relevance import matched_evidence
 from index.retriever import SearchResult
@@ -28,6 +29,8 @@ class QuestionOutcome:
     result: SearchResult
     first_relevant: int | None  # 1-based rank of the first relevant passage
     abstained: bool
+    answer: ComposedAnswer | None = None
+    answer_score: AnswerScore | None = None
 
     def covered_at(self, k: int) -> bool:
         """Every evidence string shown in the top k (for cross_doc: every city and year)."""
@@ -56,21 +59,31 @@ def build_qrels(questions: list[GoldQuestion], passages: list[Passage]) -> dict[
 
 
 def run_mode(name: str, search: Searcher, questions: list[GoldQuestion], qrels: dict[str, dict[str, int]],
-             abstain: AbstainRule | None, top_k: int = 10, progress: bool = True) -> ModeReport:
+             abstain: AbstainRule | None, top_k: int = 10, progress: bool = True,
+             answer: AnswerFn | None = None, documents: dict[str, Document] | None = None) -> ModeReport:
+    """Rank every question; with `answer`, also compose and score the answer (its abstention counts)."""
+    by_file = {(d.source_file or d.file): d for d in (documents or {}).values()}
     outcomes = []
     for q in tqdm(questions, desc=f"eval {name}", unit="q", disable=not progress, leave=False):
-        result = search(q.question)
+        full = search(q.question)  # the answer may read deeper than the top k
+        result = replace(full, hits=full.hits[:top_k])
         relevant = qrels.get(q.id, {})
         first = next((h.rank for h in result.hits if h.passage.passage_id in relevant), None)
-        outcomes.append(QuestionOutcome(q, result, first, abstain(result) if abstain else False))
+        if answer is None:
+            outcomes.append(QuestionOutcome(q, result, first, abstain(result) if abstain else False))
+            continue
+        composed = answer(full)
+        scored = score_answer(q, composed, result, by_file) if q.answerable else None
+        outcomes.append(QuestionOutcome(q, result, first, composed.abstained, composed, scored))
     run = {o.question.id: {h.passage.passage_id: float(top_k - h.rank + 1) for h in o.result.hits[:top_k]}
            for o in outcomes if o.question.answerable}
-    metrics = _metrics(outcomes, qrels, run, abstain is not None)
+    judged = abstain is not None or answer is not None
+    metrics = _metrics(outcomes, qrels, run, judged)
     by_kind = {}
     for kind in Kind:
         subset = [o for o in outcomes if o.question.kind is kind]
         if subset:
-            by_kind[kind.value] = _metrics(subset, qrels, run, abstain is not None)
+            by_kind[kind.value] = _metrics(subset, qrels, run, judged)
     return ModeReport(name, metrics, by_kind, outcomes, run)
 
 
@@ -96,6 +109,7 @@ def _metrics(outcomes: list[QuestionOutcome], qrels: dict, run: dict, with_abste
             metrics["abstain"] = sum(o.abstained for o in unanswerable) / len(unanswerable)
         if answerable:
             metrics["false_abstain"] = sum(o.abstained for o in answerable) / len(answerable)
+    metrics.update(answer_metrics([o.answer_score for o in answerable if o.answer_score is not None]))
     lengths = [len(h.passage.text) for o in outcomes for h in o.result.hits]
     if lengths:
         metrics["len_mean"] = statistics.mean(lengths)

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,7 +93,8 @@ def export_onnx(sentence_transformer, target: Path) -> None:  # noqa: ANN001
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         draft = Path(tmp) / target.name
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes on shapes that are fixed for an encoder
             torch.onnx.export(module, example, str(draft), input_names=["input_ids", "attention_mask"],
                               output_names=["embedding"], opset_version=OPSET, dynamo=False,
                               dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},

@@ -19,7 +19,8 @@ from index.embedded_backend import EmbeddedBackend
 from index.fusion import FusionMethod, ranks_of, rrf, weighted
 from index.lexical import BM25Params, LexicalIndex
 from index.modes import Mode
-from index.scope import NamedScope, ScopeMode, SearchFilters, Selection, named_scope, validate_filters
+from index.question import Question, understand
+from index.scope import NamedScope, ScopeMode, SearchFilters, Selection, validate_filters
 from index.store import IndexMismatch, StoredIndex, build_index, check_compatible, corpus_fingerprint, load_index
 from index.tokenizer import Tokenizer
 
@@ -67,8 +68,12 @@ class SearchResult:
     mode: Mode
     hits: list[Hit]
     filters: SearchFilters
-    named: NamedScope
+    question: Question
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def named(self) -> NamedScope:
+        return self.question.named
 
 
 class Retriever:
@@ -114,7 +119,8 @@ class Retriever:
         clock = time.perf_counter()
         validate_filters(filters, self.documents)
         selection = Selection.of(filters, self.documents)
-        named = named_scope(query, self.documents) if self.config.scope is not ScopeMode.OFF else NamedScope()
+        question = understand(query, self.documents)
+        named = question.named if self.config.scope is not ScopeMode.OFF else NamedScope()
         if self.config.scope is ScopeMode.FILTER and named.doc_ids:
             narrowed = selection.narrowed(named.doc_ids)
             if any(narrowed.allows(p, self.documents[p.doc_id]) for p in self.passages):
@@ -124,11 +130,11 @@ class Retriever:
         vector = None
         if mode in (Mode.BM25, Mode.HYBRID):
             start = time.perf_counter()
-            tokens = self.tokenizer.tokenize(query)
+            tokens = self.tokenizer.tokenize(question.normalized)
             timings["tokenize"] = _ms(start)
         if mode in (Mode.DENSE, Mode.HYBRID):
             start = time.perf_counter()
-            vector = self.encoder.embed_query(query)
+            vector = self.encoder.embed_query(question.normalized)
             timings["embed"] = _ms(start)
 
         if self.config.scope is not ScopeMode.OFF and len(named.regions) > 1:
@@ -155,7 +161,7 @@ class Retriever:
         ]
         timings["fuse"] = timings.get("fuse", 0.0) + _ms(start)
         timings["total"] = _ms(clock)
-        return SearchResult(query, mode, hits, filters, named, timings)
+        return SearchResult(query, mode, hits, filters, question, timings)
 
 
     def _rank(self, mode: Mode, query: str, tokens: list[str], vector: np.ndarray | None, selection: Selection,

@@ -1,25 +1,30 @@
-"""Extractive answers: the sentence of each top passage that answers, labelled by city and year.
+"""Extractive answers: what each document that answers says, labelled by place and year.
 
-No language model runs offline here, so an answer is the best sentence of the best passage of
-each document that answers, with its figures highlighted. When the documents (cities, years)
-disagree, every one is shown, labelled; when nothing answers, the service abstains.
+No language model runs offline here. Retrieval ranks passages; the question's intent picks the
+extractor (qa/extract.py) that takes the asked-for fact out of each document's best passage. When
+the question pins down no single document, every document that answers gets a part, ordered by
+place then year; when nothing answers, the service abstains and says why.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corpus.models import PassageKind
+from corpus.models import Document, Passage
+from index.question import Intent, Question
 from index.retriever import Hit, Retriever, SearchResult
+from qa.extract import EXTRACTORS, Context, Extract, extract_sentence, is_table_of_contents
 from qa.highlight import highlight_spans
 
-SENTENCE = re.compile(r"[^。；;\n]+[。；;]?")
-ASKS_FIGURE = re.compile(r"多少|几|多长|多久|时限|时间|期限|比例|目标|哪天|何时|什么时候|日期|费用|标准|率")
 ABSTAIN_TEXT = "未找到能直接回答该问题的条款。以下是最接近的段落（低置信度），仅供参考。"
-MAX_PARTS = 5
-MAX_SENTENCE = 200
+NO_STATEMENT = "没有条款直接陈述所问的内容。"
+NO_FIGURE = "相关条款没有给出所问的数字。"
+NO_DATE = "相关条款没有给出所问的时间。"
+MAX_PARTS = 8
+MAX_TERMS = 12
+FIRST_PART_DEPTH = 3  # the first part comes from one of the top passages
+ANSWER_DEPTH = 20  # candidates the answer reads: a city whose passage ranks 12th still answers
 
 
 @dataclass(frozen=True)
@@ -28,101 +33,201 @@ class AnswerPart:
     text: str
     highlights: list[tuple[int, int]]
     citation: int  # rank of the cited passage
+    doc_id: str
+    place: str
+    year: int | None
+    value: str | None  # the figure, date or units the part states
 
 
 @dataclass(frozen=True)
 class Answer:
     text: str
     abstained: bool
-    confidence: float  # IDF-weighted share of the question's terms found in one of the top passages
+    confidence: float  # 0-1: how much of the question the cited passages state
     parts: list[AnswerPart]
+    intent: Intent
+    reason: str | None = None  # why it abstained, for the reader
 
     @property
     def citations(self) -> list[int]:
         return [part.citation for part in self.parts]
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Hit
+    extract: Extract
+    coverage: float  # share of the question's terms in the passage and its headings
+
+
 class AnswerComposer:
-    def __init__(self, retriever: Retriever, min_coverage: float, min_dense: float, part_ratio: float = 0.6) -> None:
+    def __init__(self, retriever: Retriever, min_coverage: float, min_dense: float, min_slot: float = 0.25,
+                 part_ratio: float = 0.45, min_part_coverage: float = 0.3) -> None:
         self.retriever = retriever
-        self.min_coverage = min_coverage
-        self.min_dense = min_dense
-        self.part_ratio = part_ratio  # a document joins the answer when its passage scores this share of the top
+        self.min_coverage = min_coverage  # abstain below this share of the question's terms in a top passage
+        self.min_dense = min_dense  # … or when no passage's cosine reaches this
+        self.min_slot = min_slot  # … or when no figure/date asked for is stated about the subject this well
+        self.part_ratio = part_ratio  # another document joins when its passage scores this share of the top
+        self.min_part_coverage = min_part_coverage  # … and holds this share of the question's terms
+        self._position = {p.passage_id: i for i, p in enumerate(retriever.passages)}
 
-    def _weights(self, question: str) -> dict[str, float]:
+    # -- term overlap ------------------------------------------------------------------
+    def _weights(self, question: Question) -> dict[str, float]:
         lexical = self.retriever.lexical
-        return {t: max(lexical.idf(t), 0.0) for t in set(self.retriever.tokenizer.tokenize(question))}
-
-    def _overlap(self, weights: dict[str, float], text: str) -> float:
-        total = sum(weights.values())
-        if total <= 0:
-            return 0.0
-        present = self._token_set(text)
-        return sum(w for t, w in weights.items() if t in present) / total
+        named = set(question.named.regions) | {str(y) for y in question.named.years}
+        terms = set(self.retriever.tokenizer.tokenize(question.normalized))
+        # Places and years decide which document answers, not which sentence.
+        weights = {t: max(lexical.idf(t), 0.0) for t in terms if not any(t in place for place in named)}
+        if len(weights) > MAX_TERMS:
+            # A long, many-part question is judged on its most telling terms that the library knows
+            # (an unseen term gets the highest IDF, so it would crowd out every known one).
+            unseen = lexical.idf("\uffff")
+            known = {t: w for t, w in weights.items() if w < unseen} or weights
+            weights = dict(sorted(known.items(), key=lambda item: -item[1])[:MAX_TERMS])
+        return weights
 
     @lru_cache(maxsize=16384)  # noqa: B019 - passages never change while the service runs
     def _token_set(self, text: str) -> frozenset[str]:
         return frozenset(self.retriever.tokenizer.tokenize(text))
 
-    def passage_score(self, question: str, hit: Hit) -> float:
-        """How much of the question (IDF-weighted terms) the passage and its headings contain: 0-1."""
-        return self._overlap(self._weights(question), " ".join(hit.passage.section_path) + hit.passage.text)
+    def _context(self, question: Question, passage: Passage) -> Context:
+        return Context(self._weights(question), self._token_set, self._following(passage),
+                       lambda path: self._children(passage.doc_id, path))
 
-    def confidence(self, question: str, result: SearchResult) -> float:
-        """The best passage score among the top three: the answer may come from any of them."""
-        return max((self.passage_score(question, hit) for hit in result.hits[:3]), default=0.0)
+    @lru_cache(maxsize=4096)  # noqa: B019 - the outline never changes while the service runs
+    def _children(self, doc_id: str, path: tuple[str, ...]) -> list[str]:
+        """The sub-headings of a section, in document order (`二、重点任务` → `（一）…`, `（二）…`)."""
+        children: list[str] = []
+        for p in self.retriever.passages:
+            if p.doc_id == doc_id and len(p.section_path) > len(path) and p.section_path[: len(path)] == path:
+                label = p.section_path[len(path)]
+                if label not in children:
+                    children.append(label)
+        return children
 
-    def should_abstain(self, question: str, result: SearchResult, confidence: float | None = None) -> bool:
-        confidence = self.confidence(question, result) if confidence is None else confidence
-        if not result.hits or confidence < self.min_coverage:
-            return True
+    def _following(self, passage: Passage, limit: int = 2) -> tuple[Passage, ...]:
+        """Passages that continue the same clause (a long clause split at sentence boundaries)."""
+        position = self._position.get(passage.passage_id)
+        if position is None:
+            return ()
+        out = []
+        for nxt in self.retriever.passages[position + 1 : position + 1 + limit]:
+            if nxt.doc_id != passage.doc_id or nxt.section_path != passage.section_path:
+                break
+            out.append(nxt)
+        return tuple(out)
+
+    def passage_score(self, question: Question, hit: Hit) -> float:
+        """How much of the question (IDF-weighted terms or their synonyms) the passage and its headings
+        contain: 0-1."""
+        ctx = Context(self._weights(question), self._token_set)
+        return ctx.match(" ".join(hit.passage.section_path) + hit.passage.text)
+
+    # -- abstention --------------------------------------------------------------------
+    def confidence(self, question: Question, result: SearchResult) -> float:
+        statements = [h for h in result.hits[:3] if not is_table_of_contents(h.passage)]
+        return max((self.passage_score(question, hit) for hit in statements), default=0.0)
+
+    def abstain_reason(self, question: Question, result: SearchResult, confidence: float) -> str | None:
+        if not result.hits:
+            if result.filters:
+                return f"所选筛选条件（{_describe_filters(result)}）下没有文件，请放宽筛选条件。"
+            return "资料库中没有与该问题相关的条款。"
         cosines = [hit.dense for hit in result.hits if hit.dense is not None]
-        return bool(cosines) and max(cosines) < self.min_dense
+        if cosines and max(cosines) < self.min_dense:
+            return "资料库中没有与该问题足够接近的条款。"
+        # A question in another script cannot be judged by Chinese term overlap: the dense channel decides.
+        if not question.latin and confidence < self._required_coverage(question):
+            return NO_STATEMENT
+        return None
 
-    def compose(self, question: str, result: SearchResult) -> Answer:
+    def _required_coverage(self, question: Question) -> float:
+        """A many-part question spreads over several clauses: no one passage holds half of its terms."""
+        terms = len(set(self.retriever.tokenizer.tokenize(question.normalized)))
+        return self.min_coverage * min(1.0, MAX_TERMS / terms) if terms else self.min_coverage
+
+    def _states_slot(self, question: Question, chosen: list[_Candidate]) -> bool:
+        """A question for a figure or a date is answered only by a clause that states one about its subject."""
+        if question.intent not in (Intent.HOW_MUCH, Intent.WHEN) or question.latin:
+            return True
+        return any(c.extract.value is not None and c.extract.score >= self.min_slot for c in chosen)
+
+    def should_abstain(self, question: Question, result: SearchResult) -> bool:
+        return self.abstain_reason(question, result, self.confidence(question, result)) is not None
+
+    # -- composing ---------------------------------------------------------------------
+    def compose(self, result: SearchResult) -> Answer:
+        question = result.question
         confidence = self.confidence(question, result)
-        if self.should_abstain(question, result, confidence):
-            return Answer(ABSTAIN_TEXT, True, confidence, [])
-        weights = self._weights(question)
-        wants_figure = bool(ASKS_FIGURE.search(question))
-        # One part per document among the top passages that score close to the best one:
-        # retrieval decides which cities answer, the sentence only extracts what they say.
-        floor = self.part_ratio * result.hits[0].score
-        parts: list[AnswerPart] = []
-        seen: set[str] = set()
-        for hit in result.hits[:MAX_PARTS]:
-            if hit.document.doc_id in seen or hit.score < floor:
-                continue
-            seen.add(hit.document.doc_id)
-            sentence = self._best_sentence(hit, weights, wants_figure).rstrip("。；;")
-            parts.append(AnswerPart(_label(hit), sentence, highlight_spans(sentence, question), hit.rank))
+        reason = self.abstain_reason(question, result, confidence)
+        chosen = self._choose(question, result) if reason is None else []
+        if reason is None and not self._states_slot(question, chosen):
+            reason = NO_FIGURE if question.intent is Intent.HOW_MUCH else NO_DATE
+        if reason is None and not chosen:
+            reason = NO_STATEMENT
+        if reason is not None:
+            return Answer(ABSTAIN_TEXT, True, round(confidence, 4), [], question.intent, reason)
+        if len(chosen) > 1:
+            chosen.sort(key=lambda c: (c.hit.document.region, c.hit.document.year or 0))
+        parts = [self._part(c, question) for c in chosen]
         text = "；".join(f"{p.label}：{p.text}" for p in parts) + "。"
-        return Answer(text, False, confidence, parts)
+        return Answer(text, False, round(confidence, 4), parts, question.intent)
 
-    def _best_sentence(self, hit: Hit, weights: dict[str, float], wants_figure: bool) -> str:
-        if hit.passage.kind is PassageKind.TABLE_ROW:
-            sentences = [_table_row_sentence(hit.passage.text)]
-        else:
-            sentences = [s.strip() for s in SENTENCE.findall(hit.passage.text) if len(s.strip()) > 4]
-        scored = [(self._overlap(weights, sentence), sentence) for sentence in sentences or [hit.passage.text]]
-        if wants_figure:
-            # A question about a figure is answered by a sentence that states one, when any does.
-            with_figure = [(score, s) for score, s in scored if score > 0 and highlight_spans(s, "")]
-            scored = with_figure or scored
-        _, sentence = max(scored, key=lambda x: x[0])
-        return sentence if len(sentence) <= MAX_SENTENCE else sentence[:MAX_SENTENCE] + "…"
+    def _choose(self, question: Question, result: SearchResult) -> list[_Candidate]:
+        """The best extract of each document that answers. The first is the best-ranked passage that
+        states what the intent asks for (or, when none does, the top passage's best sentence); others
+        join by `_joins`. A question that pins down one document gets one part."""
+        per_document: dict[str, _Candidate] = {}
+        fallback: _Candidate | None = None
+        extractor = EXTRACTORS[question.intent]
+        named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
+        hits = [h for h in result.hits[:ANSWER_DEPTH] if not named or h.document.doc_id in named or per_document]
+        top_score = hits[0].score if hits else 0.0
+        for hit in hits:
+            doc_id = hit.document.doc_id
+            if doc_id in per_document or (is_table_of_contents(hit.passage) and question.intent is not Intent.LIST):
+                continue
+            ctx = self._context(question, hit.passage)
+            extract = extractor(hit.passage, ctx)
+            if extract is None:
+                if fallback is None and (sentence := extract_sentence(hit.passage, ctx)) is not None:
+                    fallback = _Candidate(hit, sentence, self.passage_score(question, hit))
+                continue
+            candidate = _Candidate(hit, extract, self.passage_score(question, hit))
+            if per_document and not self._joins(question, candidate, top_score):
+                continue
+            if not per_document and hit.rank > FIRST_PART_DEPTH:
+                break  # nothing near the top states it: answer with the top passage's best sentence
+            per_document[doc_id] = candidate
+            if question.single_document or len(per_document) >= MAX_PARTS:
+                break
+        if not per_document and fallback is not None:
+            return [fallback]
+        return list(per_document.values())
+
+    def _joins(self, question: Question, candidate: _Candidate, top_score: float) -> bool:
+        """Another document's part joins when it states the asked-for fact: a document the question
+        names, or, when it names none, one whose passage ranks nearly as well as the top one."""
+        if question.named.doc_ids:
+            if candidate.hit.document.doc_id not in question.named.doc_ids:
+                return False
+        elif candidate.hit.score < self.part_ratio * top_score:
+            return False
+        return self._answers(question, candidate)
+
+    def _answers(self, question: Question, candidate: _Candidate) -> bool:
+        if question.intent in (Intent.HOW_MUCH, Intent.WHEN) and candidate.extract.value is None:
+            return False
+        return min(candidate.coverage, candidate.extract.score) >= self.min_part_coverage
+
+    def _part(self, candidate: _Candidate, question: Question) -> AnswerPart:
+        d: Document = candidate.hit.document
+        text = candidate.extract.text
+        return AnswerPart(d.label, text, highlight_spans(text, question.normalized), candidate.hit.rank, d.doc_id,
+                          d.region, d.year, candidate.extract.value)
 
 
-def _label(hit: Hit) -> str:
-    return f"{hit.document.region} {hit.document.year}"
-
-
-def _table_row_sentence(text: str) -> str:
-    """`| 指标 | 现状 |` + `| 豫事办 | 107万 |` → `指标：豫事办；现状：107万`."""
-    rows = [line for line in text.splitlines() if line.startswith("|")]
-    if len(rows) < 2:
-        return text
-    cells = lambda line: [c.strip() for c in line.strip().strip("|").split("|")]  # noqa: E731
-    header, row = cells(rows[0]), cells(rows[-1])
-    pairs = [f"{h}：{v}" if h else v for h, v in zip(header, row) if v]
-    return "；".join(pairs)
+def _describe_filters(result: SearchResult) -> str:
+    f = result.filters
+    parts = [*f.city, *(f"{y}年" for y in f.year), *f.doc_id]
+    return "、".join(parts)

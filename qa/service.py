@@ -7,7 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from corpus.library import Library, LibraryState, StagedChange
@@ -15,12 +15,13 @@ from corpus.models import Document
 from index.retriever import Hit, Retriever, SearchResult
 from index.store import build_index, load_index
 from index.scope import SearchFilters
-from qa.answer import AnswerComposer
+from qa.answer import ANSWER_DEPTH, AnswerComposer
 from qa.config import Settings
 from qa.highlight import highlight_spans
 from qa.schemas import (
     AnswerOut,
     AnswerPartOut,
+    AnswerRowOut,
     AppliedFilters,
     AskRequest,
     AskResponse,
@@ -121,11 +122,12 @@ class QAService:
 
     # ---- answering ------------------------------------------------------------------------------
 
-    def search(self, request: AskRequest, served: Served | None = None) -> SearchResult:
+    def search(self, request: AskRequest, served: Served | None = None, depth: int = 0) -> SearchResult:
+        """The top k passages, or the top `depth` when the caller reads deeper than it shows."""
         f = request.filters
         filters = SearchFilters(tuple(f.city), tuple(f.year), tuple(f.doc_id))
-        return (served or self.served).retriever.search(request.question, mode=request.mode, top_k=request.top_k,
-                                                        filters=filters)
+        return (served or self.served).retriever.search(request.question, mode=request.mode,
+                                                        top_k=max(request.top_k, depth), filters=filters)
 
     def search_response(self, request: AskRequest, result: SearchResult) -> SearchResponse:
         return SearchResponse(
@@ -140,14 +142,19 @@ class QAService:
 
     def ask(self, request: AskRequest) -> AskResponse:
         served = self.served  # one library for the whole request
-        result = self.search(request, served)
-        answer = served.composer.compose(request.question, result)
-        base = self.search_response(request, result)
+        # The answer reads deeper than the passages shown: every city that answers must be found.
+        result = self.search(request, served, ANSWER_DEPTH)
+        answer = served.composer.compose(result)
+        # The passages shown: the top k, and any deeper one the answer cites (a city ranked 12th).
+        cited = set(answer.citations)
+        shown = replace(result, hits=[h for h in result.hits if h.rank <= request.top_k or h.rank in cited])
+        base = self.search_response(request, shown)
+        parts = [AnswerPartOut(**asdict(p)) for p in answer.parts]
+        rows = [AnswerRowOut(place=p.place, year=p.year, value=p.value, text=p.text, citation=p.citation,
+                             doc_id=p.doc_id) for p in answer.parts] if len(answer.parts) > 1 else []
         return AskResponse(**base.model_dump(), answer=AnswerOut(
-            text=answer.text, abstained=answer.abstained, confidence=round(answer.confidence, 4),
-            citations=answer.citations,
-            parts=[AnswerPartOut(label=p.label, text=p.text, highlights=p.highlights, citation=p.citation)
-                   for p in answer.parts]))
+            text=answer.text, abstained=answer.abstained, confidence=answer.confidence, citations=answer.citations,
+            parts=parts, intent=str(answer.intent), reason=answer.reason, rows=rows))
 
     def documents(self, served: Served | None = None) -> list[DocumentOut]:
         served = served or self.served
@@ -180,8 +187,8 @@ def passage_out(hit: Hit, question: str) -> PassageOut:
                              bm25_rank=hit.bm25_rank, dense_rank=hit.dense_rank),
         doc_id=d.doc_id, doc_title=d.title, doc_number=d.doc_number, city=d.city, county=d.county,
         region=d.region, year=d.year, section_path=list(p.section_path), kind=str(p.kind),
-        label=d.label, responsible=list(p.responsible), deadline=p.deadline,
-        source=SourceOut(**vars(p.source), page=d.page_of(p.source.char_start)),
+        label=d.label, lead=list(p.lead), responsible=list(p.responsible), cooperate=list(p.cooperate),
+        deadline=p.deadline, source=SourceOut(**vars(p.source), page=d.page_of(p.source.char_start)),
         highlights=highlight_spans(p.text, question),
     )
 

@@ -73,7 +73,7 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     if kind in ("txt", "md"):
         text = decode_text(data, name)
     elif kind == "html":
-        text = read_html(decode_text(data, name))
+        text = read_html(decode_text(data, name), name)
     elif kind == "docx":
         text = read_docx(data, name)
     else:

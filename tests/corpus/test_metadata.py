@@ -102,7 +102,8 @@ def test_joint_notice_sample():
      dict(doc_number="穗医保规字〔2019〕4号", doc_type="通知", date="2019-06-14", effective_date="2019-07-01",
           issuer="广州市医疗保障局、广州市财政局、广州市卫生健康委员会", city="广州市", province="广东省", level=Level.CITY)),
     ("f01_zjzwfw_sso_shishi_zhiyin.docx",
-     dict(title="浙江政务服务网统一身份认证（单点登录）实施指引", doc_type="指引", province="浙江省", year=None)),
+     dict(title="浙江政务服务网统一身份认证（单点登录）实施指引", doc_type="指引", province="浙江省", year=None,
+          issuer=None, guessed=("province", "level"))),  # 浙江 from the title alone
     ("f04_huaian_2024_zhengfu_xinxi_gongkai_nianbao.pdf",
      dict(title="2024年政府信息公开工作年度报告", doc_type="报告", issuer="淮安市人民政府", city="淮安市", year=2024)),
     ("f06_putuo_sifaju_2026_bumen_yusuan.pdf",
@@ -255,3 +256,13 @@ def test_web_page_title_heading_signature_and_labelled_time(tmp_path):
     meta = metadata_of(path)
     assert (meta.title, meta.issuer, meta.date, meta.year) == ("考风考纪要求", "德育处", "2023-06-25", 2023)
     assert meta.guessed == ()
+
+
+def test_amended_regulation_keeps_its_adoption_date_and_body():
+    text = ("# 江苏省某某条例\n\n（2020年11月27日江苏省第十三届人民代表大会常务委员会第十九次会议通过　"
+            "根据2024年3月27日江苏省第十四届人民代表大会常务委员会第八次会议《关于修改〈江苏省某某条例〉的决定》修正）\n\n"
+            "第一条 为了规范管理，制定本条例。\n\n第五十条 本条例自2021年1月1日起施行。\n")
+    meta = extract_metadata(text, "x.md")
+    assert (meta.issuer, meta.date, meta.effective_date, meta.year) == (
+        "江苏省人民代表大会常务委员会", "2020-11-27", "2021-01-01", 2020)
+    assert (meta.province, meta.level, meta.doc_type) == ("江苏省", Level.PROVINCE, "条例")

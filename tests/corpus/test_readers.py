@@ -259,6 +259,21 @@ GOV_PAGE = """<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content
 <div class="foot">主办：测试市人民政府办公室 <a href="/map">网站地图</a></div></body></html>"""
 
 
+def test_html_with_xml_declaration_and_empty_pages(tmp_path):
+    page = tmp_path / "x.html"
+    page.write_text('<?xml version="1.0" encoding="utf-8"?><html><body><p>第一条 内容。</p></body></html>', encoding="utf-8")
+    assert read_document(page).text == "第一条 内容。\n"
+    for html in ("<!-- 注释 -->", "<html><head><title>标题</title></head><body><script>x()</script></body></html>"):
+        page.write_text(html, encoding="utf-8")
+        assert _refused(page).reason is Unreadable.EMPTY
+
+
+def test_html_nested_too_deeply_is_refused(tmp_path):
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>" * 5000 + "第一条" + "</div>" * 5000 + "</body></html>", encoding="utf-8")
+    assert _refused(page).reason is Unreadable.UNDECODABLE
+
+
 def test_html_government_page_in_gb2312(tmp_path):
     path = tmp_path / "通知.htm"
     path.write_bytes(GOV_PAGE.encode("gb2312"))

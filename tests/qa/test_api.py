@@ -102,7 +102,8 @@ def test_answer_parts_cite_their_passages(asked: dict) -> None:
     answer = asked["answer"]
     by_rank = {p["rank"]: p for p in asked["passages"]}
     assert answer["citations"] == [part["citation"] for part in answer["parts"]]
-    assert answer["citations"] == sorted(answer["citations"]), "parts are listed in rank order"
+    order = [(part["place"], part["year"]) for part in answer["parts"]]
+    assert order == sorted(order), "side by side: parts are listed by place, then year"
     for part in answer["parts"]:
         cited = by_rank.get(part["citation"])
         assert cited is not None, f"part cites rank {part['citation']}, not among the passages"
@@ -126,8 +127,9 @@ def test_answer_highlights_are_valid_and_mark_figures(asked: dict) -> None:
 
 def test_passages_are_ranked_with_scores_and_sources(asked: dict, documents: list[dict]) -> None:
     passages = asked["passages"]
-    assert 1 <= len(passages) <= 5  # the default top_k
-    assert [p["rank"] for p in passages] == list(range(1, len(passages) + 1))
+    top = [p for p in passages if p["rank"] <= 5]  # the default top_k; deeper ones only when an answer cites them
+    assert len(top) == 5 and [p["rank"] for p in top] == list(range(1, 6))
+    assert all(p["rank"] in asked["answer"]["citations"] for p in passages[5:])
     fused = [p["scores"]["fused"] for p in passages]
     assert fused == sorted(fused, reverse=True)
     docs = {d["doc_id"]: d for d in documents}
@@ -145,8 +147,7 @@ def test_passages_are_ranked_with_scores_and_sources(asked: dict, documents: lis
 
 
 def test_top10_spans_at_least_three_cities(asked10: dict) -> None:
-    passages = asked10["passages"]
-    assert len(passages) == 10
+    passages = asked10["passages"][:10]
     assert [p["rank"] for p in passages] == list(range(1, 11))
     regions = {p["region"] for p in passages}
     assert len(regions) >= 3, regions
@@ -208,7 +209,7 @@ def test_search_returns_passages_only(client: TestClient, asked: dict) -> None:
     assert "answer" not in body
     assert set(body) == {"question", "mode", "passages", "applied_filters", "timings_ms"}
     assert body["mode"] == "hybrid"
-    assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in asked["passages"]]
+    assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in asked["passages"] if p["rank"] <= 5]
     assert body["timings_ms"]["total"] >= 0
 
 
@@ -272,8 +273,8 @@ def test_modes(client: TestClient, mode: str) -> None:
     body = ask(client, question=QUESTION, top_k=8, mode=mode)
     passages = body["passages"]
     assert body["mode"] == mode
-    assert len(passages) == 8
-    assert [p["rank"] for p in passages] == list(range(1, 9))
+    assert [p["rank"] for p in passages[:8]] == list(range(1, 9))
+    assert all(p["rank"] in body["answer"]["citations"] for p in passages[8:]), "deeper passages only when cited"
     assert not body["answer"]["abstained"]
     for p in passages:
         s = p["scores"]

@@ -1,0 +1,99 @@
+"""Question understanding: what is asked (the intent), in which normalised form, naming which places
+and years. Retrieval searches the normalised form and scopes by the places and years; the answer
+composer extracts what the intent asks for. Both read the same `Question`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from corpus.models import Document
+from index.scope import NamedScope, named_scope
+
+
+class Intent(StrEnum):
+    WHO = "who"  # which unit leads or is responsible
+    WHEN = "when"  # a date or deadline
+    HOW_MUCH = "how_much"  # a figure: how many, how long, what share
+    DEFINITION = "definition"  # what a term means, what it covers
+    LIST = "list"  # which items
+    YES_NO = "yes_no"  # whether something holds
+    HOW = "how"  # what is done, how: the measure itself
+
+
+# Checked in this order: the first that matches is the intent. `时限` asks for a duration (how much),
+# `什么时候` for a date; `由哪些部门负责` is who, although `哪些` alone asks for a list, and `哪几类`
+# asks for the items, not their number.
+INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
+    (Intent.WHO, re.compile(r"谁|哪个单位|哪些单位|哪个部门|哪些部门|什么部门|什么单位|哪家|哪个机构|哪些机构|"
+                            r"责任单位|牵头单位|责任部门|配合单位|主管部门|由哪|归哪|设在哪|牵头|负责部门|负责单位|"
+                            r"\bwho\b|which (?:department|agency|office|unit)s?", re.I)),
+    (Intent.WHEN, re.compile(r"什么时候|何时|哪天|哪一天|几月|哪年|哪一年|什么时间|时间节点|完成时限|截止|起施行|施行日期|"
+                             r"从何时|何日|日期|\bwhen\b|what date|by when", re.I)),
+    (Intent.DEFINITION, re.compile(r"什么意思|是指什么|指什么|指的是|是指|什么是|什么叫|何为|怎么认定|如何认定|怎么界定|"
+                                   r"如何界定|认定标准|定义|含义|算不算|属不属于|全称|具体指|分别是|是哪[两三四五六七八九十几]|"
+                                   r"\bwhat (?:is|are|does)\b.*\b(?:mean|definition)|\bdefine\b", re.I)),
+    (Intent.LIST, re.compile(r"哪些|哪几|包括什么|包含什么|有什么|有哪|哪[两三四五六七八九十]|分成|分为|"
+                             r"\bwhich\b|\blist\b|what (?:are|kinds)", re.I)),
+    (Intent.YES_NO, re.compile(r"是否|能不能|能否|可不可以|可否|会不会|有没有|是不是|吗\s*[？?]?\s*$|"
+                               r"^(?:is|are|can|does|do|will)\b", re.I)),
+    (Intent.HOW_MUCH, re.compile(r"多少|几个|几天|几项|几类|几次|几家|几成|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
+                                 r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|"
+                                 r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
+]
+# A question that sets documents side by side, even when it names no place.
+COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同|哪个城市|哪个地方|哪里更|差异|区别|变化|compare", re.I)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+@cache
+def _to_simplified():  # noqa: ANN202 - opencc's converter type
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalize_question(text: str) -> str:
+    """Traditional → simplified (OpenCC), full/half width folded (NFKC), spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    if CJK.search(text):
+        text = _to_simplified().convert(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def question_intent(text: str) -> Intent:
+    for intent, cue in INTENT_CUES:
+        if cue.search(text):
+            return intent
+    return Intent.HOW
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str  # as asked
+    normalized: str  # what both retrieval channels read
+    intent: Intent
+    named: NamedScope  # places and years named, and their documents
+    comparison: bool  # asks to set documents side by side
+
+    @property
+    def latin(self) -> bool:
+        """Mostly written in a Latin script: the Chinese lexical channel cannot judge it."""
+        return len(LATIN.findall(self.normalized)) > 2 * len(CJK.findall(self.normalized))
+
+    @property
+    def single_document(self) -> bool:
+        """Names one place (and year) that pins down one document."""
+        return len(self.named.doc_ids) == 1 and not self.comparison
+
+
+def understand(text: str, documents: dict[str, Document]) -> Question:
+    normalized = normalize_question(text)
+    named = named_scope(normalized, documents)
+    comparison = bool(COMPARISON_CUE.search(normalized)) or len(named.regions) > 1 or len(named.years) > 1
+    return Question(text, normalized, question_intent(normalized), named, comparison)

@@ -1,0 +1,347 @@
+"""What answers a question inside one passage, by intent: one extractor function per intent.
+
+An extractor reads a passage (and the passages that continue its clause) and returns the span that
+states the asked-for fact — the units that lead, the deadline, the clause fragment with the figure,
+the definition with its conditions, the items of a list, a table row's cells — or None when the
+passage does not state it. Every extract is cleaned: no footnote markers, no unbalanced brackets,
+cut at clause boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from corpus.models import Passage, PassageKind
+from index.question import Intent
+from qa.highlight import DATE, FIGURE
+
+SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
+FRAGMENT = re.compile(r"[^，,。；;：:！？!?\n]+[，,。；;：:！？!?]?")
+FOOTNOTE_MARK = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=[\u4e00-\u9fff”])\d{1,2}(?=[，。；、])")
+LEADING_NOTE_NUMBER = re.compile(r"^\d{1,2}\s+(?=\D)")
+MARKUP = re.compile(r"\*\*|</?u>|^#+\s*|^——")
+# The duty note of a clause: `（市市场监管局牵头，市公安局配合）`, `（责任单位：…）`, `责任单位：…`.
+DUTY_BRACKET = re.compile(r"[（(]([^（()）]*(?:[（(][^()（）]*[)）][^（()）]*)*(?:牵头|负责|配合|责任单位|责任部门|牵头单位)"
+                          r"[^（()）]*(?:[（(][^()（）]*[)）][^（()）]*)*)[)）]")
+DUTY_LINE = re.compile(r"(?:牵头单位|责任单位|责任部门|配合单位)\s*[：:][^\n]+")
+DUTY_INLINE = re.compile(r"由([^，。；,;]{2,40}?)(?:牵头|负责|承担|统筹)")
+DEADLINE_NOTE = re.compile(r"(?:时间节点|完成时限|完成时间)\s*[：:]\s*([^；;）)\n。]+)")
+DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界定为|为准|：|:")
+ITEM_MARK = re.compile(r"(?:^|[。；;\n])\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]是)")
+YEAR_ONLY = re.compile(r"\d{4}\s*年")
+TOC_ENTRY = re.compile(r"^\s*(?:附件\s*[：:]?)?\s*|[.…·]{2,}\s*\d*\s*$")
+EMPTY_ROW = re.compile(r"[\s|:\-—]*")
+FOOTNOTE_NUMBER = re.compile(r"^\s*\d{1,2}\s*")
+TOC_LINE = re.compile(r"\.{4,}|…{2,}|·{4,}")
+MAX_EXTRACT = 220
+
+
+@dataclass(frozen=True)
+class Extract:
+    text: str
+    value: str | None  # the figure, date or units the extract states
+    score: float  # how well it matches the question's subject (0-1)
+
+
+Weights = dict[str, float]
+TokenSet = Callable[[str], frozenset[str]]
+
+
+# Words users and documents use for the same thing: a question about 用户报装时限 is answered by a
+# clause about 客户…办理时间. Used only to find the sentence inside a passage, never to rank passages.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "用户": ("客户",), "客户": ("用户",), "时限": ("时间", "时长", "用时", "办结"), "时间": ("时限", "时长", "用时"),
+    "时长": ("时间", "时限"), "多久": ("时间", "时限"), "企业": ("市场主体",), "办理": ("办结",), "办结": ("办理",),
+    "费用": ("成本", "收费"), "成本": ("费用",), "目标": ("达到", "力争"), "报装": ("办电", "接电", "用电"),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an extractor may read besides the passage: the question's term weights and the passages
+    that continue the same clause."""
+
+    weights: Weights
+    tokens: TokenSet
+    following: tuple[Passage, ...] = ()
+    children: Callable[[tuple[str, ...]], list[str]] = lambda path: []  # sub-headings of a section
+
+    def match(self, text: str) -> float:
+        """IDF-weighted share of the question's terms (or their synonyms) that the text contains."""
+        total = sum(self.weights.values())
+        if total <= 0:
+            return 0.0
+        present = self.tokens(text)
+        found = sum(w for t, w in self.weights.items()
+                    if t in present or any(s in present for s in SYNONYMS.get(t, ())))
+        return found / total
+
+
+def clean(text: str) -> str:
+    """Footnote markers, markup and unbalanced brackets out; trailing separators trimmed."""
+    text = MARKUP.sub("", LEADING_NOTE_NUMBER.sub("", text.strip()))
+    text = FOOTNOTE_MARK.sub("", text)
+    text = _balance_brackets(text)
+    return text.strip(" ，,；;：:、\n").rstrip("。")
+
+
+def _balance_brackets(text: str) -> str:
+    pairs = {"）": "（", ")": "(", "】": "【", "」": "「", "》": "《", "”": "“"}
+    opening = set(pairs.values())
+    stack: list[int] = []
+    drop: set[int] = set()
+    for i, ch in enumerate(text):
+        if ch in opening and not (ch == "“" and stack and text[stack[-1]] == "“"):
+            stack.append(i)
+        elif ch in pairs:
+            if stack and text[stack[-1]] == pairs[ch]:
+                stack.pop()
+            else:
+                drop.add(i)
+    drop.update(stack)
+    return "".join(ch for i, ch in enumerate(text) if i not in drop)
+
+
+def _cut(text: str, limit: int = MAX_EXTRACT) -> str:
+    """At most `limit` characters, cut after a clause boundary rather than mid-word."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    boundary = max(head.rfind(p) for p in "，；。、,;")
+    return (head[: boundary] if boundary > limit // 2 else head) + "…"
+
+
+def body_text(passage: Passage) -> str:
+    """The passage without its heading line when a body follows it (`（二十八）方便企业获得电力。…`)."""
+    return passage.text
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in (m.group(0).strip() for m in SENTENCE.finditer(text)) if len(s) > 2]
+
+
+def is_heading_only(sentence: str, passage: Passage) -> bool:
+    """A sentence that only repeats a heading of its section (or a title)."""
+    core = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）.．、]?\s*", "", clean(sentence))
+    return bool(core) and any(core and core in label and len(core) >= len(label) - 8 for label in passage.section_path)
+
+
+def best_sentence(passage: Passage, ctx: Context, require: re.Pattern[str] | None = None) -> tuple[str, float] | None:
+    """The sentence of the passage that matches the question best, optionally one that `require` matches;
+    a sentence that only repeats a heading loses to any body sentence."""
+    scored = []
+    for s in sentences(passage.text):
+        if (require is not None and not require.search(s)) or is_duty_note(s):
+            continue
+        heading = is_heading_only(s, passage)
+        scored.append((ctx.match(s) - (1.0 if heading else 0.0), -len(scored), s))
+    if not scored:
+        return None
+    score, _, sentence = max(scored)
+    return sentence, max(score, 0.0)
+
+
+def _figure_window(sentence: str, ctx: Context, pattern: re.Pattern[str]) -> tuple[str, str, float] | None:
+    """The clause fragment that holds a figure (or date) nearest the question's subject, with the
+    fragment before it when that names the subject (`业务办理时间…，…分别不超过5个、16个、24个工作日`)."""
+    fragments = [m.group(0) for m in FRAGMENT.finditer(sentence)]
+    best: tuple[float, int, str, str] | None = None
+    for i, fragment in enumerate(fragments):
+        figures = [m.group(0) for m in pattern.finditer(fragment)]
+        # A year is when, not how much: it is the value only when nothing else is.
+        figures = [f for f in figures if not YEAR_ONLY.fullmatch(f)] or figures
+        if not figures:
+            continue
+        own = ctx.match(fragment)
+        before = ctx.match(fragments[i - 1]) if i else 0.0
+        # A subject named inside the figure's own fragment counts most; the fragment before adds context.
+        score = own + 0.5 * before
+        start = i - 1 if i and before > own else i
+        text = "".join(fragments[start : i + 1])
+        candidate = (score, -i, text, figures[0])
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    if best is None:
+        return None
+    return best[2], best[3], best[0]
+
+
+def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FIGURE) -> Extract | None:
+    """The sentence stating a figure (or date) about the question's subject; a long sentence is cut
+    to the fragments from the subject to the last figure that follows it."""
+    best: tuple[float, str, str] | None = None
+    for s in sentences(passage.text):
+        if is_heading_only(s, passage):
+            continue
+        window = _figure_window(s, ctx, pattern)
+        if window is None:
+            continue
+        text, value, fragment_score = window
+        score = 0.6 * fragment_score + 0.4 * ctx.match(s)
+        if best is None or score > best[0]:
+            best = (score, _figure_span(s, text, pattern), value)
+    if best is None:
+        return None
+    score, text, value = best
+    return Extract(_cut(clean(text)), value, score)
+
+
+def _figure_span(sentence: str, window: str, pattern: re.Pattern[str], limit: int = 160) -> str:
+    """The whole sentence when short; otherwise the window and the fragments after it that state figures."""
+    if len(sentence) <= limit:
+        return sentence
+    start = sentence.find(window)
+    end = start + len(window)
+    for fragment in FRAGMENT.findall(sentence[end:]):
+        if not pattern.search(fragment) or end - start + len(fragment) > limit:
+            break
+        end += len(fragment)
+    return sentence[start:end]
+
+
+def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:
+    if passage.kind is PassageKind.TABLE_ROW:
+        return extract_table(passage, ctx)
+    return extract_figure(passage, ctx, FIGURE) or extract_figure(passage, ctx, DATE)
+
+
+def extract_when(passage: Passage, ctx: Context) -> Extract | None:
+    dated = extract_figure(passage, ctx, DATE)
+    if passage.deadline and (dated is None or dated.score < 0.3):
+        return Extract(clean(f"完成时限：{passage.deadline}"), passage.deadline, ctx.match(passage.text))
+    return dated
+
+
+def is_duty_note(sentence: str) -> bool:
+    """`（责任单位：…）`, `牵头单位：…`: who does it, not what is done."""
+    core = sentence.strip(" 。；;")
+    return bool(DUTY_LINE.fullmatch(core) or DUTY_BRACKET.fullmatch(core) or DEADLINE_NOTE.fullmatch(core.strip("（()）")))
+
+
+def duty_text(passage: Passage) -> str | None:
+    """The words of the clause that name who leads and who is responsible, as written."""
+    text = passage.text
+    brackets = DUTY_BRACKET.findall(text)
+    if brackets:
+        return brackets[-1]
+    line = DUTY_LINE.search(text)
+    if line:
+        return line.group(0)
+    inline = DUTY_INLINE.search(text)
+    return inline.group(0) if inline else None
+
+
+def units_text(passage: Passage) -> str | None:
+    """`X、Y牵头；Z负责；W配合` from the clause's fields."""
+    parts = []
+    if passage.lead:
+        parts.append("、".join(passage.lead) + "牵头")
+    if passage.responsible:
+        parts.append("、".join(passage.responsible) + "负责")
+    if passage.cooperate:
+        parts.append("、".join(passage.cooperate) + "配合")
+    return "；".join(parts) or None
+
+
+def extract_who(passage: Passage, ctx: Context) -> Extract | None:
+    written = duty_text(passage)
+    fields = units_text(passage)
+    text = written or fields
+    if text is None:
+        return None
+    value = "、".join(passage.units) or None
+    return Extract(_cut(clean(text)), value, ctx.match(passage.text))
+
+
+def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
+    found = best_sentence(passage, ctx, DEFINES)
+    if found is None:
+        return extract_sentence(passage, ctx)
+    sentence, score = found
+    text = sentence
+    # A definition whose conditions or items continue after its colon runs on into the next passages.
+    if text.rstrip().endswith(("：", ":")) or text == sentences(passage.text)[-1]:
+        text = text + "".join(p.text for p in ctx.following)
+    if passage.kind is PassageKind.DEFINITION:
+        text = FOOTNOTE_NUMBER.sub("", passage.text)  # `1小微企业：…` is footnote 1 defining 小微企业
+    return Extract(_cut(clean(text)), None, score)
+
+
+def _first_cell(line: str) -> str:
+    """`| 5. 三门峡市…方案..... | 77 |` → `5. 三门峡市…方案.....`; a plain line stays as it is."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else [line]
+    return next((c for c in cells if c), "")
+
+
+def extract_list(passage: Passage, ctx: Context) -> Extract | None:
+    """The items: the sub-headings of the section the question names, the titles of a list of annexes,
+    an enumeration after a colon, `一是…二是…`, numbered items, or `、`-joined names."""
+    if is_table_of_contents(passage) and passage.kind is not PassageKind.HEADER:
+        # An annex list may go on in the next passage (a list continued as a table).
+        lines = [line for p in (passage, *ctx.following) if is_table_of_contents(p) for line in p.text.splitlines()]
+        titles = [clean(TOC_ENTRY.sub("", _first_cell(line))) for line in lines]
+        titles = [t for t in titles if t and t not in ("附件", "目录") and not EMPTY_ROW.fullmatch(t)]
+        if len(titles) >= 2:
+            return Extract(_cut("；".join(titles), 2 * MAX_EXTRACT), None, ctx.match(passage.text))
+    for depth in range(len(passage.section_path), 0, -1):
+        path = passage.section_path[:depth]
+        children = ctx.children(path)
+        if len(children) >= 2 and ctx.match(path[-1]) >= 0.5:
+            return Extract(_cut("；".join(children), 2 * MAX_EXTRACT), None, ctx.match(path[-1]))
+    found = best_sentence(passage, ctx)
+    if found is None:
+        return None
+    sentence, score = found
+    text = sentence
+    if text.rstrip().endswith(("：", ":")):
+        text += "".join(s for s in sentences(passage.text) if s != sentence) or "".join(p.text for p in ctx.following)
+    elif ITEM_MARK.search(passage.text) and len(passage.text) <= MAX_EXTRACT and ctx.match(sentence) < 0.5:
+        text = passage.text
+    return Extract(_cut(clean(text)), None, score)
+
+
+def extract_table(passage: Passage, ctx: Context) -> Extract | None:
+    """`header: value` pairs of the row, the columns the question names first."""
+    rows = [line for line in passage.text.splitlines() if line.startswith("|")]
+    if len(rows) < 2:
+        return extract_sentence(passage, ctx)
+
+    def cells(line: str) -> list[str]:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+
+    header, row = cells(rows[0]), cells(rows[-1])
+    pairs = [(h, v) for h, v in zip(header, row) if v and v not in ("\\", "-", "——")]
+    pairs.sort(key=lambda pair: -ctx.match(pair[0]))
+    text = "；".join(f"{h}：{v}" if h else v for h, v in pairs)
+    value = next((v for h, v in pairs if FIGURE.search(v) or re.search(r"\d", v)), None)
+    return Extract(_cut(clean(text)), value, ctx.match(passage.text))
+
+
+def extract_sentence(passage: Passage, ctx: Context) -> Extract | None:
+    """The body sentence that matches the question best (measures, yes/no, how)."""
+    if passage.kind is PassageKind.TABLE_ROW:
+        return extract_table(passage, ctx)
+    found = best_sentence(passage, ctx)
+    if found is None:
+        return None
+    sentence, score = found
+    return Extract(_cut(clean(sentence)), None, score)
+
+
+EXTRACTORS: dict[Intent, Callable[[Passage, Context], Extract | None]] = {
+    Intent.WHO: extract_who,
+    Intent.WHEN: extract_when,
+    Intent.HOW_MUCH: extract_how_much,
+    Intent.DEFINITION: extract_definition,
+    Intent.LIST: extract_list,
+    Intent.YES_NO: extract_sentence,
+    Intent.HOW: extract_sentence,
+}
+
+
+def is_table_of_contents(passage: Passage) -> bool:
+    """An annex list or a table of contents: titles, not statements."""
+    return passage.kind is PassageKind.HEADER or bool(TOC_LINE.search(passage.text)) or \
+        passage.text.lstrip().startswith(("附件：", "附件:"))

@@ -1,0 +1,60 @@
+"""Question understanding: intent, normalised form, places and years named, on the real documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.documents import bundled_corpus
+from index.question import Intent, normalize_question, question_intent, understand
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("高压用户报装时限是多少", Intent.HOW_MUCH),
+    ("企业开办需要几个工作日", Intent.HOW_MUCH),
+    ("三门峡获得电力专项行动由哪个部门牵头？", Intent.WHO),
+    ("推动三门峡保税物流中心获批是哪些单位的责任？", Intent.WHO),
+    ("三门峡推动跨境电商海外仓建设由哪些部门负责？", Intent.WHO),
+    ("营商环境作风建设专项行动领导小组办公室设在哪里？", Intent.WHO),
+    ("企业开银行账户的开户许可是从哪天起取消的？", Intent.WHEN),
+    ("企业纾困360平台什么时候开始试运行", Intent.WHEN),
+    ("供电企业说的“三零”服务是哪三个零？", Intent.DEFINITION),
+    ("办电政策里小微企业怎么认定？", Intent.DEFINITION),
+    ("哪几类涉企合同纠纷原则上可以当场立案？", Intent.LIST),
+    ("不动产登记大厅窗口统一分成哪几类？", Intent.LIST),
+    ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
+    ("重点项目核查采用什么方式", Intent.HOW),
+    ("How many working days does it take to start a business?", Intent.HOW_MUCH),
+    ("Who is responsible for the 12345 hotline?", Intent.WHO),
+])
+def test_intent(question: str, intent: Intent) -> None:
+    assert question_intent(normalize_question(question)) is intent
+
+
+def test_traditional_characters_and_full_width_forms_are_normalised() -> None:
+    assert normalize_question("企業開辦需要幾個工作日") == "企业开办需要几个工作日"
+    assert normalize_question("ＡＰＰ　辦理１２３４５") == "APP 办理12345"
+    assert normalize_question("  高压用户\n报装时限  ") == "高压用户 报装时限"
+
+
+def test_places_and_years_named() -> None:
+    documents = bundled_corpus().documents
+    question = understand("修武 2021 高压用户报装时限", documents)
+    assert question.named.regions == ("修武县",) and question.named.years == (2021,)
+    assert question.single_document
+    flagship = understand("高压用户报装时限是多少", documents)
+    assert not flagship.named.doc_ids and not flagship.single_document
+    both = understand("修武和三门峡的高压用户报装时限", documents)
+    assert both.comparison and not both.single_document
+    assert understand("焦作市2019年和2023年有何不同", documents).comparison
+
+
+def test_traditional_question_names_its_place() -> None:
+    question = understand("三門峽高壓用戶報裝時限是多少", bundled_corpus().documents)
+    assert question.named.regions == ("三门峡市",)
+    assert question.intent is Intent.HOW_MUCH
+
+
+def test_latin_questions_are_recognised() -> None:
+    documents = bundled_corpus().documents
+    assert understand("How many working days does it take to start a business?", documents).latin
+    assert not understand("企业开办 app 办理几个工作日", documents).latin
