@@ -21,11 +21,11 @@ class Role(StrEnum):
 
 
 UNIT_LABELS = {
-    "牵头单位": Role.LEAD, "牵头部门": Role.LEAD, "主办单位": Role.LEAD,
+    "牵头单位": Role.LEAD, "牵头部门": Role.LEAD, "主办单位": Role.LEAD, "主责单位": Role.LEAD, "主责部门": Role.LEAD,
     "责任单位": Role.RESPONSIBLE, "责任部门": Role.RESPONSIBLE, "责任主体": Role.RESPONSIBLE,
-    "配合单位": Role.COOPERATE, "配合部门": Role.COOPERATE, "协办单位": Role.COOPERATE,
+    "配合单位": Role.COOPERATE, "配合部门": Role.COOPERATE, "协办单位": Role.COOPERATE, "参与单位": Role.COOPERATE,
 }
-DEADLINE_LABELS = ("时间节点", "完成时限", "完成时间")
+DEADLINE_LABELS = ("时间节点", "完成时限", "完成时间", "完成期限")
 LABELS = "|".join([*UNIT_LABELS, *DEADLINE_LABELS])
 # A value runs to `；`, a bracket or the line end, and stops where the next label begins
 # (`（牵头单位：县委统战部，责任单位：县工商联）`, `责任部门：…。时间节点：…`); bracketed parts
@@ -45,6 +45,9 @@ ROLE_SUFFIXES: list[tuple[re.Pattern[str], Role | None]] = [
 UNIT_END = r"(?:局|委|办|厅|部|部门|政府|中心|公司|法院|检察院|委员会|管委会|机构|支行|分局)"
 RESPONSIBLE_BY = re.compile(rf"由([^，,。；;由（()）]{{2,60}}?{UNIT_END}(?:牵头负责|牵头|负责))")
 SHARED_DUTY = re.compile(rf"(?:^|[。；;\n])([^，,。；;\n]{{2,60}}?{UNIT_END}(?:等相关部门|等有关部门|等部门)?)按照?职责分工负责")
+# `市发展改革委（牵头）`: a role in brackets after one unit names that unit's role only.
+BRACKETED_ROLE = re.compile(r"[（(](牵头|配合|负责)[）)]$")
+BRACKETED_ROLES = {"牵头": Role.LEAD, "配合": Role.COOPERATE, "负责": Role.RESPONSIBLE}
 # 002 writes `各县〔市、区〕人民政府`: a separator inside any of these brackets (or quotes: `县“双随机、一公开”
 # 工作领导小组`) does not split units.
 OPENING, CLOSING = "（(〔[［【“", "）)〕]］】”"
@@ -96,6 +99,10 @@ def units_with_roles(value: str, default: Role) -> list[tuple[str, Role]]:
     out: list[tuple[str, Role]] = []
     run: list[str] = []
     for piece in _top_level_pieces(value):
+        if own := BRACKETED_ROLE.search(piece):
+            out += [(u, default) for u in run] + [(piece[: own.start()].strip(), BRACKETED_ROLES[own.group(1)])]
+            run = []
+            continue
         unit, role = _strip_roles(piece)
         if unit:
             run.append(unit)
@@ -149,3 +156,15 @@ def extract_fields(text: str) -> ClauseFields:
     roles = found.roles
     return ClauseFields(tuple(roles[Role.LEAD]), tuple(roles[Role.RESPONSIBLE]), tuple(roles[Role.COOPERATE]),
                         deadline)
+
+
+def extract_column_fields(pairs: tuple[tuple[str, str], ...]) -> ClauseFields:
+    """Fields of a task table's row: the cells under `牵头单位`, `责任单位`, `配合单位`, `完成时限` … columns
+    (a two-row header's `责任单位/牵头单位` names its last part)."""
+    notes = []
+    for column, value in pairs:
+        label = next((part for part in reversed(column.replace(" ", "").split("/"))
+                      if re.fullmatch(LABELS, part)), None)
+        if label and value.strip(" —-"):
+            notes.append(f"{label}：{value}")
+    return extract_fields("\n".join(notes))

@@ -40,6 +40,7 @@ WEAK_COUNTY_FREQ = 50  # a county's short form this frequent as a word counts in
 PLACE_TAGS = {"ns", "j", "nt"}  # jieba's tags of place names, abbreviations and organisations
 EXCLUSIVE_SHARE = 0.6  # an abbreviation used in ordinary words less than this (by frequency) stands for its province
 CJK = re.compile(r"[\u3400-\u9fff]")
+ABBREVIATION_CHARS = re.compile(f"[{''.join(ABBREVIATIONS.values())}]")
 DOC_NUMBER_START = re.compile(r"[\u4e00-\u9fff]{0,8}[〔\[［(（]\s*\d{4}")
 
 
@@ -109,23 +110,20 @@ def _dictionary() -> tuple[dict[str, tuple[int, str]], frozenset[str]]:
     """jieba's dictionary: short words with (frequency, part of speech), and the province abbreviations that
     are hardly ever part of an ordinary word (沪, 浙, 皖 — unlike 藏 in 收藏 or 豫 in 犹豫)."""
     path = jieba.get_dict_file()
-    words: dict[str, tuple[int, str]] = {}
-    alone: dict[str, int] = {}
-    in_words = dict.fromkeys(ABBREVIATIONS.values(), 0)
     with io.TextIOWrapper(path, encoding="utf-8") if not isinstance(path, str) else open(path, encoding="utf-8") \
             as stream:
-        for line in stream:
-            parts = line.split()
-            if len(parts) != 3:
-                continue
-            word, freq, tag = parts[0], int(parts[1]), parts[2]
-            if 2 <= len(word) <= 4:
-                words[word] = (freq, tag)
-            if len(word) == 1 and word in in_words:
-                alone[word] = freq
-            elif tag not in PLACE_TAGS:
-                for char in set(word) & in_words.keys():
-                    in_words[char] += freq
+        content = stream.read()
+    # `word frequency tag` lines, read by regular expressions over the whole file (fast: 350,000 lines)
+    words = {word: (int(freq), tag) for word, freq, tag in re.findall(r"^(\S{2,4}) (\d+) (\S+)$", content, re.M)}
+    alone: dict[str, int] = {}
+    in_words = dict.fromkeys(ABBREVIATIONS.values(), 0)
+    abbreviation_lines = rf"^(\S*{ABBREVIATION_CHARS.pattern}\S*) (\d+) (\S+)$"
+    for word, freq, tag in re.findall(abbreviation_lines, content, re.M):
+        if len(word) == 1:
+            alone[word] = int(freq)
+        elif tag not in PLACE_TAGS:
+            for char in set(ABBREVIATION_CHARS.findall(word)):
+                in_words[char] += int(freq)
     exclusive = frozenset(c for c, freq in in_words.items() if freq < EXCLUSIVE_SHARE * alone.get(c, 0))
     return words, exclusive
 

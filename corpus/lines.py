@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from corpus.fields import LABELS
-from corpus.headings import LEGAL_NUMERAL, heading_level
+from corpus.headings import LEGAL, LEGAL_NUMERAL, HeadingLevel, heading_level
 from corpus.mapped_text import MappedText
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’…—"
@@ -138,6 +138,14 @@ def _is_title_like(text: str) -> bool:
     return len(text) <= TITLE_MAX and not re.search(r"[，。；、;]|,(?!\d)", text)  # `96,282,213.44` is a figure
 
 
+def _is_article_text(text: str) -> bool:
+    """`第三条 本条例所称…`: an article with its text (not `第三条` or `第一条【立法目的】` alone)."""
+    if heading_level(text) is not HeadingLevel.ARTICLE:
+        return False
+    rest = LEGAL.sub("", text).strip(" \u3000")
+    return bool(rest) and not re.fullmatch(r"【[^】]*】", rest)
+
+
 def _is_fragment(text: str) -> bool:
     """A short piece with no sentence end before its last character: the rest of a cut line."""
     return len(text) <= FRAGMENT_MAX and not re.search(r"[。！？；!?;]", text[:-1])
@@ -160,6 +168,8 @@ def continues(previous: Line, line: Line) -> bool:
         return False
     if CUT_REMNANT.match(line.text.text):
         return True  # even after a title-like line: no paragraph opens with a sentence of a few characters
+    if previous.kind is LineKind.HEADING and _is_article_text(text):
+        return True  # `第三条 本条例所称营商环境是指…在` + `市场经济活动中…`: an article's text is never a title
     if _is_title_like(text):
         return False
     if previous.kind is LineKind.FIELD:

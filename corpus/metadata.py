@@ -17,6 +17,7 @@ from corpus.models import Level
 HEAD_LINES = 40  # the header block (发文机关, 文号, title, adoption lines) sits within the first lines
 HEAD_CHARS = 3000
 SIGNATURE_LINES = 4  # issuer lines stacked above a signature date
+HEADER_TOP = 6  # the 发文机关标志 (…文件) comes first, after at most 份号, 密级 and 紧急程度
 
 CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0, "Ｏ": 0, "0": 0}
 YEAR = r"(\d{4}|[〇○零OＯ一二三四五六七八九]{4})"
@@ -47,8 +48,8 @@ PUBLISHED = re.compile(r"\s*(?:公布|发布|印发)?$")  # what may follow an o
 # Labelled fields of government web pages and forms (`发文机关：…`, or a label cell then a value cell), by field,
 # labels of one field in order of preference.
 LABELS = {
-    "issuer": ("发文机关", "发布机关", "制定机关", "发文单位", "发布单位", "发布机构", "印发机关", "预算主管部门", "主管部门",
-               "编制单位"),
+    "issuer": ("发文机关", "发布机关", "制定机关", "制发机关", "发文单位", "发布单位", "发布机构", "印发机关", "公开主体",
+               "发布主体", "预算主管部门", "主管部门", "编制单位"),
     "doc_number": ("发文字号", "文号", "发文号", "文件编号"),
     "title": ("标题", "文件名称", "名称"),
     "date": ("成文日期", "印发日期", "发文日期", "签发日期", "发布日期", "公布日期", "发布时间"),
@@ -343,10 +344,10 @@ def _signature(text: _Text) -> tuple[list[str], str | None]:
 def _issuer(text: _Text, title_line: str | None) -> str | None:
     if labelled := text.labels.get("issuer"):
         return "、".join(split_organs(labelled) or [labelled.strip()])
-    for line in text.head[:3]:
+    for line in text.head[:HEADER_TOP]:
         if match := HEADER_ISSUER.match(line):
             return re.sub(r"\s+", "", match.group(1))
-    for line in text.head[:3]:
+    for line in text.head[:HEADER_TOP]:
         if issuer := _order_issuer(line):
             return issuer
     if title_line and (prefix := re.match(r"^(.+?)\s*关于", title_line)):
@@ -484,7 +485,7 @@ def extract_header_metadata(text: str) -> HeaderMetadata:
     """The manifest's fields for a document with a red-letter header; a header lacking one of them is an error."""
     meta = extract_metadata(text, "")
     doc = _Text.of(text)
-    header_issuer = any(HEADER_ISSUER.match(line) for line in doc.head[:3])
+    header_issuer = any(HEADER_ISSUER.match(line) for line in doc.head[:HEADER_TOP])
     missing = [name for name, found in (("issuer", header_issuer and meta.issuer), ("文号", meta.doc_number),
                                         ("title", "title" not in meta.guessed and meta.title)) if not found]
     if missing:

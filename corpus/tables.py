@@ -24,6 +24,7 @@ class TableRow:
     header: str  # `| 指标 | 现状水平 | … |`, merged over header rows
     line: Line  # the row as in the source
     header_lines: tuple[Line, ...]  # the source lines the header came from
+    pairs: tuple[tuple[str, str], ...] = ()  # (header cell, value) when the row fills every column
 
 
 @dataclass(frozen=True)
@@ -102,17 +103,22 @@ def _alike(signatures: tuple[str | None, ...]) -> bool:
 def _spanned_header(top: list[str], sub: list[str], width: int,
                     signatures: tuple[str | None, ...]) -> tuple[tuple[str, ...], tuple[Group, ...]] | None:
     """Cells and groups of a two-row header whose top row is narrower than the data: some top cells
-    span columns, the second row lists their sub-headings only. Of the ways to split the columns
-    among the top cells, the one whose groups hold alike data wins (amounts under 职工医保 and
-    城乡居民医保, not a 序号 beside a name)."""
+    span columns, the second row lists their sub-headings (only those, or one cell per column, empty
+    under the cells that span nothing). Of the ways to split the columns among the top cells, the one
+    whose groups hold alike data wins (amounts under 职工医保 and 城乡居民医保, not a 序号 beside a name)."""
     k = len(top)
     if not 0 < k < width <= MAX_COLUMNS:
         return None
+    positional = len(sub) == width
     best: tuple[int, list[int]] | None = None
     for cuts in combinations(range(1, width), k - 1):
         bounds = [0, *cuts, width]
         spans = [bounds[i + 1] - bounds[i] for i in range(k)]
-        if sum(span for span in spans if span > 1) != len(sub):
+        if positional:
+            if any(bool(sub[bounds[i]]) != (spans[i] > 1) or (spans[i] > 1 and not all(sub[bounds[i]:bounds[i + 1]]))
+                   for i in range(k)):
+                continue
+        elif sum(span for span in spans if span > 1) != len(sub):
             continue
         score = sum(1 for i in range(k) if spans[i] > 1 and _alike(signatures[bounds[i] : bounds[i + 1]]))
         if best is None or score > best[0]:
@@ -121,7 +127,7 @@ def _spanned_header(top: list[str], sub: list[str], width: int,
         return None
     cells_out: list[str] = []
     groups: list[Group] = []
-    subs = iter(sub)
+    subs = iter([cell for cell in sub if cell] if positional else sub)
     for name, span in zip(top, best[1]):
         if span == 1:
             cells_out.append(name)
@@ -161,8 +167,7 @@ def parse_table(lines: list[Line], previous: Header | None) -> tuple[Header, lis
     """Rows of one table block; `previous` supplies the header of a table cut by a page break."""
     after = [cells(line) for line in lines[next((i for i, l in enumerate(lines) if SEPARATOR.match(l.text.text)),
                                                   len(lines)) + 1 :]]
-    widths = Counter(len(row) for row in after if any(row))
-    width = widths.most_common(1)[0][0] if widths else 0
+    width = max((len(row) for row in after if any(row)), default=0)  # short rows merge cells, none adds one
     header_rows: list[list[str]] = []
     header_lines: list[Line] = []
     body: list[Line] = []
@@ -191,7 +196,8 @@ def parse_table(lines: list[Line], previous: Header | None) -> tuple[Header, lis
     else:
         header = Header(header_cells, tuple(header_lines), groups, signatures)
     rows = [
-        TableRow(_row_header(header, row) if any(header.cells) else "", line, header.lines)
+        TableRow(_row_header(header, row) if any(header.cells) else "", line, header.lines,
+                 tuple(zip(header.cells, row)) if len(row) == len(header.cells) else ())
         for line, row in zip(body, body_cells)
         if any(row)
     ]

@@ -19,6 +19,7 @@ import numpy as np
 
 from corpus.documents import load_corpus
 from eval.gold import load_gold
+from index.backend import BackendKind
 from index.dense import DenseIndex, Encoder
 from index.retriever import Mode, Retriever
 from index.store import StoredIndex, build_index
@@ -91,16 +92,26 @@ def main(skip_cold: bool = False, queries: int = 200) -> None:
 
     cost_curve(retriever, questions[:50])
     print(f"\npeak RSS after the synthetic corpora: {_peak_rss_mb():.0f} MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        cost_curve(retriever, questions[:50], milvus_uri=str(Path(tmp) / "bench.db"))
+    print(f"\npeak RSS after the synthetic corpora in Milvus Lite: {_peak_rss_mb():.0f} MB")
 
 
-def cost_curve(retriever: Retriever, questions: list[str], factors: tuple[int, ...] = FACTORS) -> None:
+def cost_curve(retriever: Retriever, questions: list[str], factors: tuple[int, ...] = FACTORS,
+               milvus_uri: str | None = None) -> None:
     """Per-stage latency at 1×, 10× and 100× the passages, and the stage that dominates each.
 
     The corpora take turns question by question (each with an empty query cache), so that a
-    machine busy with other work slows them alike and the ratios between them hold.
+    machine busy with other work slows them alike and the ratios between them hold. With
+    `milvus_uri` the same corpora are served by the Milvus backend (`faiss` is then its dense
+    search), each built into its own collection first.
     """
-    print("\ncost curve (synthetic corpora resampled from the real passages; hybrid, query embedding not cached):")
+    backend = "milvus" if milvus_uri else "embedded"
+    print(f"\ncost curve, {backend} backend (synthetic corpora resampled from the real passages; hybrid, "
+          "query embedding not cached):")
     corpora = {f: retriever if f == 1 else synthetic_retriever(retriever, f) for f in factors}
+    if milvus_uri:
+        corpora = {f: on_milvus(r, milvus_uri, f"bench_{f}x") for f, r in corpora.items()}
     timings = {f: {stage: [] for stage in STAGES} for f in factors}
     for r in corpora.values():
         r.search("预热 warm-up", mode=Mode.HYBRID)  # first call loads lazily-initialised state
@@ -125,6 +136,18 @@ def cost_curve(retriever: Retriever, questions: list[str], factors: tuple[int, .
           f"{p50[largest]['total']:.2f} / {p50[1]['total']:.2f} ms = {ratio:.2f}×")
     print(f"  {verdict(p50[largest]['bm25'] <= TARGET_BM25_MS)}  BM25 p50 at {largest}× ≤ {TARGET_BM25_MS:g} ms: "
           f"{p50[largest]['bm25']:.2f} ms")
+    if milvus_uri:
+        for r in corpora.values():
+            r.backend.close()
+
+
+def on_milvus(embedded: Retriever, uri: str, alias: str) -> Retriever:
+    """The same passages served by the Milvus backend (a collection built now, vectors reused)."""
+    config = dataclasses.replace(embedded.config, backend=BackendKind.MILVUS, milvus_uri=uri, milvus_alias=alias)
+    started = time.perf_counter()
+    milvus = Retriever(embedded.stored, embedded.encoder, embedded.tokenizer, config)
+    print(f"  Milvus Lite collection of {len(embedded.passages)} passages built in {time.perf_counter() - started:.1f} s")
+    return milvus
 
 
 def _peak_rss_mb() -> float:

@@ -206,7 +206,7 @@ class _Ranked:
 
 
 def _open_backend(config: RetrieverConfig, stored: StoredIndex, lexical: LexicalIndex) -> Backend:
-    if config.backend is BackendKind.MILVUS:
+    if BackendKind(config.backend) is BackendKind.MILVUS:
         from index.milvus_backend import MilvusBackend  # pymilvus loads only when asked for
 
         return MilvusBackend.open(stored, config.milvus_uri, config.milvus_alias, config.bm25)

@@ -9,11 +9,12 @@ import secrets
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corpus.documents import DOCUMENTS_DIR, LIBRARY_ROOT, open_library
 from corpus.library import Library
+from index.backend import BackendKind
 from index.batching import BatchingConfig
 from index.dense import EncoderConfig, QueryBackend
 from index.fusion import FusionMethod
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     passage_prompt: str = "passage: "
     quantize: bool = Field(False, description="int8 embedding model: ~2× faster queries, slightly different vectors")
     max_chars: int = Field(500, ge=100, le=2000, description="longest passage the parser emits")
+    backend: BackendKind = Field(BackendKind.EMBEDDED, description="where BM25 and vectors are searched")
+    milvus_uri: str = Field(str(DATA_DIR / "milvus.db"),
+                            description="backend=milvus: a Milvus Lite file (….db) or a server (http://host:19530)")
+    milvus_alias: str = Field("policy_qa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+                              description="backend=milvus: the alias naming the served collection")
     # README, "Speed": the faster backends cost retrieval quality on the gold set, so torch stays the default.
     query_backend: QueryBackend = Field(QueryBackend.TORCH, description="what embeds questions (passages: torch)")
     onnx_dir: Path = Field(DATA_DIR / "onnx", description="where the ONNX query encoder is exported on first use")
@@ -113,6 +119,14 @@ class Settings(BaseSettings):
     def library(self) -> Library:
         return open_library(self.documents_dir, self.reviewed_record, self.max_chars, self.library_dir)
 
+    @field_validator("milvus_uri")
+    @classmethod
+    def _milvus_uri_is_a_file_or_server(cls, uri: str) -> str:
+        if not (uri.endswith(".db") or uri.startswith(("http://", "https://", "tcp://", "unix:"))):
+            raise ValueError(f"{uri!r} is neither a Milvus Lite file ending in .db nor a server address "
+                             "such as http://localhost:19530")
+        return uri
+
     def retriever_config(self) -> RetrieverConfig:
         return RetrieverConfig(
             index_dir=self.index_dir,
@@ -125,6 +139,9 @@ class Settings(BaseSettings):
             scope=self.scope,
             scope_boost=self.scope_boost,
             max_chars=self.max_chars,
+            backend=self.backend,
+            milvus_uri=self.milvus_uri,
+            milvus_alias=self.milvus_alias,
         )
 
     def batching_config(self) -> BatchingConfig:

@@ -19,15 +19,20 @@ from corpus.readers.markdown import markdown_table
 from corpus.readers.numbering import Numbering
 
 
-def _table_rows(table: Table) -> list[list[str]]:
+def _table_rows(table: Table, numbering: Numbering) -> list[list[str]]:
+    """Cell texts row by row, one per grid column; a cell's paragraphs keep their automatic numbers."""
     rows = []
+    texts = {}  # cell element → text: a cell merged down several rows is read (and its numbers counted) once
     for row in table.rows:
         cells, seen = [], set()
         for cell in row.cells:
-            if id(cell._tc) in seen:
-                continue  # a merged cell is repeated once per column it spans
-            seen.add(id(cell._tc))
-            cells.append(cell.text)
+            if cell._tc in seen:
+                cells.append("")  # a cell merged across columns: its text once, the columns kept aligned
+                continue
+            seen.add(cell._tc)
+            if cell._tc not in texts:
+                texts[cell._tc] = " ".join(numbering.label(p) + p.text for p in cell.paragraphs)
+            cells.append(texts[cell._tc])
         rows.append(cells)
     return rows
 
@@ -65,7 +70,7 @@ def _convert(document: WordDocument) -> str:
             if text := item.text.strip():
                 blocks.append(label + text)
         else:
-            table = markdown_table(_table_rows(item))
+            table = markdown_table(_table_rows(item, numbering))
             if table:
                 blocks.append("\n".join(table))
     return "\n\n".join(blocks) + "\n"

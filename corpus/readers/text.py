@@ -46,7 +46,3 @@ def _decode(data: bytes, name: str) -> str:
         raise UnreadableDocument(Unreadable.UNDECODABLE, f"{name}: the text encoding could not be recognised "
                                  "(neither UTF-8 nor GB18030/GBK): save it as UTF-8 text and add it again")
     return str(best)
-
-
-def read_text(data: bytes, name: str) -> str:
-    return decode_text(data, name)

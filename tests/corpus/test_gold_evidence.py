@@ -1,6 +1,7 @@
 """Every gold evidence string lies inside a single passage of the document it names.
 
-Relevance rule (shared/eval/README.md): NFKC, remove all whitespace, then substring. A failure
+Relevance rule (shared/eval/README.md): NFKC, remove all whitespace, then substring. Questions over the
+samples of ../shared (eval/gold_samples.jsonl) are checked against those documents' passages. A failure
 here means the parser cut (or mangled) the sentence that a gold question depends on, unless the
 message says the evidence is not in the source at all (then the gold line is wrong).
 Gold files still being written and not yet valid JSON Lines are skipped.
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.corpus.helpers import norm
+from tests.corpus.shared_documents import SHARED, TITLES, parsed_shared, source_of
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO.parent / "shared" / "eval" / "sample.jsonl"
@@ -55,15 +57,24 @@ def test_gold_sets_were_found():
     assert any(case.values[0] for case in CASES)
 
 
+def sample_names() -> list[str]:
+    """Gold questions over ../shared/samples (eval/gold_samples.jsonl) name those files."""
+    return [name for name in TITLES if name.startswith("samples/")] if SHARED is not None else []
+
+
 @pytest.fixture(scope="module")
 def passage_keys(corpus):
-    return {doc.file: [norm(p.text) for p in corpus.parsed[doc_id].passages]
+    keys = {doc.file: [norm(p.text) for p in corpus.parsed[doc_id].passages]
             for doc_id, doc in corpus.documents.items()}
+    keys.update({Path(name).name: [norm(p.text) for p in parsed_shared(name).passages] for name in sample_names()})
+    return keys
 
 
 @pytest.fixture(scope="module")
 def source_keys(corpus):
-    return {doc.file: norm(corpus.text_of(doc_id)) for doc_id, doc in corpus.documents.items()}
+    keys = {doc.file: norm(corpus.text_of(doc_id)) for doc_id, doc in corpus.documents.items()}
+    keys.update({Path(name).name: norm(source_of(name)) for name in sample_names()})
+    return keys
 
 
 @pytest.mark.parametrize(("files", "evidence", "qid"), CASES)

@@ -188,3 +188,13 @@ def test_regulation_as_the_annex_of_a_notice():
     assert first.section_path[1:] == ("附件1 测试市促进办法", "第一章 总则", "第一条")
     assert "（二）坚持效率。" in first.text
     assert norm("测政〔2024〕1号") in norm(parsed.passages[0].text)
+
+
+def test_article_text_wrapped_by_a_pdf_is_joined():
+    parsed = parse("# 测试市优化营商环境条例\n\n第三条 本条例所称营商环境是指企业等市场主体在\n\n- 2 -\n\n"
+                   "市场经济活动中所涉及的体制机制性因素和条件。\n\n第四条【基本原则】\n\n优化营商环境应当坚持市场化原则。\n")
+    articles = [p for p in parsed.passages if p.kind is PassageKind.CLAUSE]
+    assert [p.text for p in articles] == [
+        "第三条 本条例所称营商环境是指企业等市场主体在市场经济活动中所涉及的体制机制性因素和条件。",
+        "第四条【基本原则】\n优化营商环境应当坚持市场化原则。"]
+    assert [p.section_path[-1] for p in articles] == ["第三条", "第四条 基本原则"]

@@ -266,3 +266,32 @@ def test_amended_regulation_keeps_its_adoption_date_and_body():
     assert (meta.issuer, meta.date, meta.effective_date, meta.year) == (
         "江苏省人民代表大会常务委员会", "2020-11-27", "2021-01-01", 2020)
     assert (meta.province, meta.level, meta.doc_type) == ("江苏省", Level.PROVINCE, "条例")
+
+
+def test_markdown_front_matter_fields():
+    text = ("---\n标题: 上海市奉贤区柘林镇人民政府关于印发《柘林镇文物保护管理办法》的通知\n文号: 奉柘府〔2023〕22号\n"
+            "发布单位: 奉贤区柘林镇人民政府\n发布日期: 2023-10-13\n---\n\n"
+            "# 上海市奉贤区柘林镇人民政府关于印发《柘林镇文物保护管理办法》的通知\n\n各相关单位、部门：\n\n"
+            "现将《柘林镇文物保护管理办法》印发给你们，请认真抓好落实。\n\n奉贤区柘林镇人民政府\n\n2023年10月13日\n\n"
+            "柘林镇文物保护管理办法\n\n第一章 总则\n\n第一条 为了加强对文物的保护，制定本管理办法。\n")
+    meta = extract_metadata(text, "x.md")
+    assert (meta.title, meta.doc_type, meta.doc_number) == ("柘林镇文物保护管理办法", "办法", "奉柘府〔2023〕22号")
+    assert (meta.issuer, meta.date, meta.year) == ("奉贤区柘林镇人民政府", "2023-10-13", 2023)
+    assert (meta.province, meta.county, meta.level) == ("上海市", "奉贤区", Level.COUNTY)  # a town: county level
+
+
+def test_red_letter_header_with_copy_number_secrecy_and_urgency_lines():
+    text = ("000123\n\n机密★1年\n\n特急\n\n淄博市人民政府文件\n\n淄政发〔2024〕3号\n\n"
+            "淄博市人民政府关于进一步优化营商环境的意见\n\n各区县人民政府：\n\n现提出如下意见。\n\n淄博市人民政府\n\n2024年2月1日\n")
+    meta = extract_metadata(text, "x.txt")
+    assert (meta.issuer, meta.doc_number, meta.date) == ("淄博市人民政府", "淄政发〔2024〕3号", "2024-02-01")
+    assert (meta.title, meta.doc_type, meta.city) == ("淄博市人民政府关于进一步优化营商环境的意见", "意见", "淄博市")
+
+
+def test_open_government_header_fields():
+    text = ("索引号：SY310107202603028\n主题分类：土地\n公开属性：主动公开\n成文日期：2026年07月03日\n"
+            "发文字号：普府〔2026〕54号\n发布日期：2026年07月05日\n公开主体：上海市普陀区人民政府\n\n"
+            "上海市普陀区人民政府关于某地块征收的决定\n\n根据有关规定，决定如下。\n")
+    meta = extract_metadata(text, "x.txt")
+    assert (meta.issuer, meta.doc_number, meta.date) == ("上海市普陀区人民政府", "普府〔2026〕54号", "2026-07-03")
+    assert (meta.county, meta.level, meta.doc_type) == ("普陀区", Level.COUNTY, "决定")

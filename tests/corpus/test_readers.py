@@ -224,6 +224,22 @@ def test_docx_tables_become_markdown_rows_in_body_order(tmp_path):
                      "二、保障措施"]
 
 
+def test_docx_merged_cells_and_numbered_cells(tmp_path):
+    document = WordDocument()
+    table = document.add_table(rows=4, cols=3)
+    for row, cells in zip(table.rows, (("类别", "事项", "时限"), ("", "企业开办", "1个工作日"), ("", "不动产登记", "5个工作日"),
+                                       ("", "获得电力", "15个工作日"))):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    table.cell(1, 0).merge(table.cell(3, 0)).text = "政务服务"  # one cell down three rows
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "类别与事项"  # one cell across two columns
+    path = tmp_path / "合并.docx"
+    document.save(path)
+    lines = [line for line in read_document(path).text.splitlines() if line]
+    assert lines == ["| 类别与事项 |  | 时限 |", "|---|---|---|", "| 政务服务 | 企业开办 | 1个工作日 |",
+                     "| 政务服务 | 不动产登记 | 5个工作日 |", "| 政务服务 | 获得电力 | 15个工作日 |"]
+
+
 def test_html_main_text_and_tables(tmp_path):
     html = """<html><head><title>站点</title><style>p{color:red}</style><script>var x = 1;</script></head><body>
       <nav><a href="/">首页</a> <a href="/zc">政策文件</a></nav>

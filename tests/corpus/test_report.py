@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from corpus.models import PassageKind
 from corpus.report import corpus_stats, document_outline
 from tests.corpus.helpers import ALL_DOCS, D000, D003, D004
@@ -48,3 +50,22 @@ def test_outline_with_passages(parsed):
     detailed = document_outline(parsed[D004], with_passages=True)
     assert "时限:2022年12月" in detailed and "- table_row " in detailed and "- definition " in detailed
     assert "⏎" in detailed  # multi-line passages are shown on one line
+
+
+def test_outline_shows_lead_responsible_and_cooperating_units(parsed):
+    outline = document_outline(parsed[D003], with_passages=True)
+    # 003 line 262: `责任单位：县住房城乡建设局牵头，县自然资源局、县发展改革委、…配合`
+    line = next(line for line in outline.split("\n") if "- clause L258-" in line)
+    assert " 牵头:县住房城乡建设局 配合:县自然资源局、县发展改革委、县人防办、县水务公司、国网修武县供电公司" in line
+
+
+def test_outline_of_a_regulation_lists_chapters_and_articles():
+    from tests.corpus.shared_documents import SHARED, parsed_shared
+    if SHARED is None:
+        pytest.skip("../shared is not beside the repository")
+    outline = document_outline(parsed_shared("measure/u01_guowuyuan_youhua_yingshang_tiaoli.txt"), with_passages=True)
+    lines = outline.split("\n")
+    assert lines[0].startswith("优化营商环境条例  [L1,")
+    assert "  第二章 市场主体保护  [L42, 0 passages]" in lines
+    assert "    第十条  [L44, 1 passages]" in lines
+    assert any(line.startswith("      - clause L44-44 (41): 第十条 国家坚持权利平等") for line in lines)

@@ -129,3 +129,44 @@ def test_row_text_orders_caption_header_row():
     caption = clean_lines("对比表").lines[0].text
     assert row_text(row, caption) == "对比表\n| 指标 | 值 |\n| 环节 | 4 |"
     assert row_text(row, None) == "| 指标 | 值 |\n| 环节 | 4 |"
+
+
+def test_two_row_header_with_sub_headings_only_under_spanning_cells():
+    lines = table_lines(
+        "| 序号 | 门诊特定病种 | 统筹基金最高支付限额 | 有效期 |\n"
+        "|---|---|---|---|\n"
+        "| 分类 | 病种名称 | 职工医保 | 城乡居民医保 |\n"
+        "| 1 | 一类 | 高血压病 | 200元/月 | 50元/月 | 长期 |\n"
+        "| 2 | 二类 | 重型β地中海贫血 | 3000元/月 | 两年 |\n"
+    )
+    header, rows = parse_table(lines, None)
+    assert header.cells == ("序号", "门诊特定病种/分类", "门诊特定病种/病种名称", "统筹基金最高支付限额/职工医保",
+                            "统筹基金最高支付限额/城乡居民医保", "有效期")
+    assert rows[0].header == header.render()
+    # a short row: one amount for both schemes, under the group's name
+    assert rows[1].header == "| 序号 | 门诊特定病种/分类 | 门诊特定病种/病种名称 | 统筹基金最高支付限额 | 有效期 |"
+
+
+def test_two_row_header_with_a_full_second_row():
+    lines = table_lines(
+        "| 指标 | 办理时间 | 备注 |\n"
+        "|---|---|---|---|\n"
+        "| | 申请受理 | 装表接电 | |\n"
+        "| 低压居民 | 1 | 2 | 无 |\n"
+    )
+    header, _ = parse_table(lines, None)
+    assert header.cells == ("指标", "办理时间/申请受理", "办理时间/装表接电", "备注")
+
+
+def test_task_table_rows_carry_their_units_and_deadline():
+    from corpus.models import Document
+    from corpus.parser import parse_document
+
+    source = ("# 测试市重点任务分工表\n\n| 序号 | 重点任务 | 牵头单位 | 配合单位 | 完成时限 |\n|---|---|---|---|---|\n"
+              "| 1 | 压缩企业开办时间 | 市市场监管局 | 市公安局、市税务局 | 2024年6月底 |\n"
+              "| 2 | 推行水电气联合报装 | 市住房城乡建设局 | —— | 长期坚持 |\n")
+    document = Document("904_table", "904_table.txt", "测试市重点任务分工表", None, None, None, None, None, None, None)
+    first, second = [p for p in parse_document(document, source).passages if p.kind is PassageKind.TABLE_ROW]
+    assert (first.lead, first.responsible, first.cooperate, first.deadline) == \
+        (("市市场监管局",), (), ("市公安局", "市税务局"), "2024年6月底")
+    assert (second.lead, second.cooperate, second.deadline) == (("市住房城乡建设局",), (), "长期坚持")

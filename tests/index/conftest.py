@@ -34,3 +34,19 @@ def load_small(documents: Path, reviewed: Path) -> Corpus:
 @pytest.fixture
 def small_corpus(tmp_path: Path) -> tuple[Path, Path]:
     return make_small_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture(scope="session")
+def milvus_retriever(retriever, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+    """The real index served from Milvus Lite in a temporary file: its vectors come from the stored
+    index, so nothing is embedded. Closed (the Lite server stopped, its file unlocked) at the end."""
+    import dataclasses
+
+    from index.backend import BackendKind
+    from index.retriever import Retriever
+
+    config = dataclasses.replace(retriever.config, backend=BackendKind.MILVUS,
+                                 milvus_uri=str(tmp_path_factory.mktemp("milvus") / "milvus.db"))
+    milvus = Retriever(retriever.stored, retriever.encoder, retriever.tokenizer, config)
+    yield milvus
+    milvus.backend.close()

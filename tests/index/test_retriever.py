@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from index.backend import BackendKind
 from index.retriever import Mode, Retriever
 from index.scope import FilterError, SearchFilters
+
+
+@pytest.fixture(scope="module", params=list(BackendKind))
+def retriever(request: pytest.FixtureRequest, retriever: Retriever) -> Retriever:
+    """Every test here runs on each backend: qa and eval must not notice which one serves."""
+    return request.getfixturevalue("milvus_retriever") if request.param is BackendKind.MILVUS else retriever
 
 
 def test_hybrid_answers_high_voltage_question_from_three_cities(retriever: Retriever) -> None:
