@@ -129,6 +129,9 @@ class AnswerComposer:
         return max((self.passage_score(question, hit) for hit in statements), default=0.0)
 
     def abstain_reason(self, question: Question, result: SearchResult, confidence: float) -> str | None:
+        if question.unknown_places and not question.named.doc_ids:
+            known = "、".join(sorted({d.region for d in self.retriever.documents.values() if d.region}))
+            return f"资料库中没有{'、'.join(question.unknown_places)}的文件（现有：{known}）。"
         if not result.hits:
             if result.filters:
                 return f"所选筛选条件（{_describe_filters(result)}）下没有文件，请放宽筛选条件。"

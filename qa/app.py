@@ -10,9 +10,12 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi_offline import FastAPIOffline
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from qa.api.middleware import Limits, RequestGuard
 from qa.api.routes import ask, dify, documents, health
@@ -46,6 +49,17 @@ async def validation_error(_: Request, exc: RequestValidationError) -> JSONRespo
     return JSONResponse({"detail": jsonable_encoder(errors), "message": _error_summary(errors)}, status_code=422)
 
 
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """A 405 lists in `Allow` every method of the path (Starlette names only the first route's)."""
+    if exc.status_code != 405:
+        return await http_exception_handler(request, exc)
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return JSONResponse({"detail": exc.detail}, status_code=405, headers={"Allow": ", ".join(sorted(methods))})
+
+
 def _key_hint(settings: Settings) -> str:
     if settings.api_key is not None and settings.api_key.get_secret_value():
         return "/retrieval key: POLICY_QA_API_KEY"
@@ -73,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.loader = loader
     app.state.retrieval_key = settings.retrieval_key()  # generated here on an install's first start
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     install_shedding(app, settings)
 
     app.add_middleware(RequestGuard, json_paths=JSON_ENDPOINTS,

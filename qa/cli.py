@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -358,6 +359,24 @@ def bench_api(requests: Annotated[int, typer.Option(min=1, help="requests per ph
     if not counts or not all(1 <= c <= 256 for c in counts):
         raise typer.BadParameter(f"--clients: each count must be 1-256, got {clients!r}")
     main(requests=requests, clients=counts)
+
+
+class BuildKind(StrEnum):
+    COLD = "cold"
+    WARM = "warm"
+    SKIP = "skip"
+
+
+@bench_app.command("memory")
+def bench_memory(asks: Annotated[int, typer.Option(min=1, max=100_000, help="asks before the second reading")] = 1000,
+                 burst_clients: Annotated[int, typer.Option(min=1, max=256, help="clients of the overload burst")] = 64,
+                 build: Annotated[BuildKind, typer.Option(help="measure a cold or warm build, or skip it")] =
+                 BuildKind.COLD) -> None:
+    """Peak RSS (VmHWM) of a served process (ready, after N asks, after a burst) and of an index build."""
+    from eval.bench_memory import main
+
+    _setup_logging()
+    main(asks=asks, burst_clients=burst_clients, build=build.value)
 
 
 @bench_app.command("encoders")

@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from index.retriever import Mode
 
 MAX_QUESTION = 500
+MAX_HISTORY = 20
 MAX_FILTER_VALUES = 100  # per filter list: more places or years than any library names
 MAX_CONDITIONS = 20
 FilterValue = Annotated[str, Field(max_length=200)]
 WHITESPACE = re.compile(r"\s+")
+# What does not count as text: every character that is whitespace or of Unicode category Cc, Cf,
+# Cs, Zs, Zl or Zp (controls, format marks such as U+00AD, U+180E, U+200B, U+2061-2064, U+FEFF,
+# separators, surrogates), for Python's Unicode 14 (a test rebuilds it from unicodedata).
+BLANK_RANGES = ((0x0000, 0x0020), (0x007F, 0x00A0), (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C),
+                (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x1680, 0x1680),
+                (0x180E, 0x180E), (0x2000, 0x200F), (0x2028, 0x202F), (0x205F, 0x2064), (0x2066, 0x206F),
+                (0x3000, 0x3000), (0xD800, 0xDFFF), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+                (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+                (0xE0001, 0xE0001), (0xE0020, 0xE007F))
 
 
-def _blank(ch: str) -> bool:
-    """Separators, controls, format marks (zero-width, soft hyphen, U+180E, U+2061-2064, BOM), unassigned."""
-    return ch.isspace() or unicodedata.category(ch)[0] in "ZC"
+def _class_item(cp: int) -> str:
+    return f"\\u{cp:04x}" if cp < 0x10000 else chr(cp)  # astral characters as themselves (JSON Schema regex)
+
+
+BLANK_CLASS = "".join(_class_item(a) if a == b else f"{_class_item(a)}-{_class_item(b)}" for a, b in BLANK_RANGES)
+BLANK = re.compile(f"[{BLANK_CLASS}]")
+# In the OpenAPI schema: at least one character that is not blank (the validator below enforces it).
+HAS_TEXT = f"[^{BLANK_CLASS}]"
 
 
 def _visible_text(value: object, name: str) -> object:
@@ -29,7 +43,7 @@ def _visible_text(value: object, name: str) -> object:
         return value  # the type check reports it
     if len(value) > MAX_QUESTION:  # before any cleaning: padding does not buy a longer request
         raise ValueError(f"{name} must be at most {MAX_QUESTION} characters (it has {len(value)})")
-    value = WHITESPACE.sub(" ", "".join(" " if _blank(ch) else ch for ch in value)).strip()
+    value = WHITESPACE.sub(" ", BLANK.sub(" ", value)).strip()
     if not value:
         raise ValueError(f"{name} must contain text (it is empty, whitespace or invisible characters)")
     return value
@@ -41,20 +55,34 @@ class Filters(BaseModel):
     city: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
                                     description="province, city or county, e.g. 河南省, 焦作市, 修武县 (焦作市 includes "
                                                 "修武县); GET /api/documents lists the library's places")
-    year: list[int] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
-                            description="year of the document, e.g. 2019")
+    year: list[StrictInt] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                  description="year of the document, e.g. 2019")
     doc_id: list[FilterValue] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
                                       description="document ids from GET /api/documents")
+
+
+class Turn(BaseModel):
+    """An earlier turn of the conversation, as the client kept it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(max_length=MAX_QUESTION)
+    resolved_question: str | None = Field(None, max_length=2 * MAX_QUESTION,
+                                          description="what the service resolved that turn to")
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"question": "高压用户报装时限是多少", "top_k": 5, "mode": "hybrid"}]})
 
-    question: str = Field(max_length=MAX_QUESTION, description="the question, 1-500 characters")
-    top_k: int = Field(5, ge=1, le=50)
+    question: str = Field(max_length=MAX_QUESTION, description="the question, 1-500 characters, not all invisible",
+                          json_schema_extra={"minLength": 1, "pattern": HAS_TEXT})
+    top_k: int = Field(5, ge=1, le=50, strict=True)
     mode: Mode = Mode.HYBRID
     filters: Filters = Field(default_factory=Filters)
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY,
+                                description="earlier turns, oldest first: a follow-up (那三门峡呢？) is resolved "
+                                            "against the last one; the service keeps no state")
 
     @field_validator("question", mode="before")
     @classmethod
@@ -147,6 +175,8 @@ class AppliedFilters(BaseModel):
 
 class SearchResponse(BaseModel):
     question: str
+    resolved_question: str = Field(description="what was searched: the question, or a follow-up resolved "
+                                               "against the conversation (那三门峡呢 → 三门峡市高压用户报装时限是多少)")
     mode: Mode
     passages: list[PassageOut]
     applied_filters: AppliedFilters
@@ -227,8 +257,8 @@ class Health(BaseModel):
 
 # Dify External Knowledge API (https://docs.dify.ai: "External Knowledge API")
 class DifyRetrievalSetting(BaseModel):
-    top_k: int = Field(ge=1, le=50)
-    score_threshold: float = Field(0.0, ge=0.0, le=1.0)
+    top_k: int = Field(ge=1, le=50, strict=True)
+    score_threshold: float = Field(0.0, ge=0.0, le=1.0, strict=True)
 
 
 class DifyCondition(BaseModel):
@@ -251,8 +281,11 @@ class DifyMetadataCondition(BaseModel):
 
 
 class DifyRetrievalRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"knowledge_id": "policy-qa", "query": "高压用户报装时限", "retrieval_setting": {"top_k": 3, "score_threshold": 0.5}}]})
+
     knowledge_id: str = Field(max_length=200)
-    query: str = Field(max_length=MAX_QUESTION)
+    query: str = Field(max_length=MAX_QUESTION, json_schema_extra={"minLength": 1, "pattern": HAS_TEXT})
     retrieval_setting: DifyRetrievalSetting
     metadata_condition: DifyMetadataCondition | None = None
 

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from typer.testing import CliRunner
 from qa.app import create_app
 from qa.cli import app as cli_app
 from qa.config import Settings, UnsafeBinding
-from qa.schemas import MAX_FILTER_VALUES
+from qa.schemas import BLANK_RANGES, MAX_FILTER_VALUES
 from qa.service import QAService
 from tests.qa.conftest import free_port
 from tests.qa.helpers import QUESTION, error_text
@@ -225,6 +226,13 @@ def test_invisible_or_control_only_questions_are_refused(client: TestClient, que
     response = client.post("/api/ask", json={"question": question})
     assert response.status_code == 422, response.text
     assert "invisible" in error_text(response)
+
+
+def test_blank_characters_are_every_control_format_and_separator() -> None:
+    blank = {cp for a, b in BLANK_RANGES for cp in range(a, b + 1)}
+    expected = {cp for cp in range(0x110000)
+                if chr(cp).isspace() or unicodedata.category(chr(cp)) in ("Cc", "Cf", "Cs", "Zs", "Zl", "Zp")}
+    assert blank == expected
 
 
 def test_filter_error_detail_matches_the_validation_schema(client: TestClient) -> None:

@@ -29,7 +29,8 @@ MAX_UPLOAD_BODY = MAX_BYTES + MULTIPART_OVERHEAD
 CHUNK = 1 << 16
 STATUS = {Unreadable.TOO_LARGE: 413, Unreadable.UNSUPPORTED_TYPE: 415, LibraryProblem.DUPLICATE: 409,
           LibraryProblem.NAME_TAKEN: 409, LibraryProblem.UNKNOWN_DOCUMENT: 404}
-ERRORS = {413: {"description": "the upload is over 20 MB"}, 415: {"description": "unsupported file type"},
+ERRORS = {400: {"description": "not multipart/form-data"},
+          413: {"description": "the upload is over 20 MB"}, 415: {"description": "unsupported file type"},
           409: {"description": "the same text, or a file of that name, is already in the library"},
           422: {"description": "empty, binary, scanned (needs OCR) or undecodable file"},
           401: {"description": "no API key"}, 403: {"description": "wrong API key"}}
