@@ -105,7 +105,7 @@ def _shot(page: Page, path: Path, top: str | None = None) -> None:
     if top:
         page.evaluate(f"document.querySelectorAll({json.dumps(top)}).forEach((n, i, all) => "
                       "i === all.length - 1 && n.scrollIntoView({block: 'start'}))")
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(800)  # the page's own smooth scroll settles first
     page.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
 
@@ -166,7 +166,8 @@ def test_answer_and_source_with_the_quoted_sentence(browser: Browser, base_url: 
             page.wait_for_timeout(200)
         else:
             box = page.locator("#source-viewer").bounding_box()
-            assert box and box["width"] >= 380, "the source viewer covers the phone screen"
+            scroll = page.evaluate("[window.visualViewport.offsetTop, window.scrollY, document.documentElement.scrollWidth]")
+            assert box and box["width"] >= 380 and box["y"] <= 1, ("the source viewer covers the phone screen", box, scroll)
         _shot(page, screens / f"answer-source-{width}.png")
 
         page.keyboard.press("Escape")
