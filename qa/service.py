@@ -12,6 +12,7 @@ from pathlib import Path
 
 from corpus.library import Library, LibraryState, StagedChange
 from corpus.models import Document
+from index.batching import Overloaded
 from index.question import resolve_followup
 from index.retriever import Hit, Retriever, SearchResult
 from index.store import build_index, load_index
@@ -229,7 +230,10 @@ class ServiceLoader:
         try:
             service = QAService.load(self.settings)
             # One search loads the model's lazy parts, so the first user does not pay for them.
-            service.retriever.search("高压用户报装时限是多少")
+            try:
+                service.retriever.search("高压用户报装时限是多少")
+            except Overloaded:  # a busy machine: the worker still finishes loading; serve anyway
+                log.warning("the warm-up search outlasted the embedding deadline; serving without waiting")
             self.service = service
             log.info("index loaded: %d passages", len(self.service.retriever.passages))
         except Exception as error:  # reported by /healthz, /readyz and the API instead of killing the server
