@@ -1,4 +1,5 @@
 # The two public targets are README's two commands: `make run` and `make test`.
+# `POLICY_QA_DOCUMENTS_DIR=/path make run` serves the documents of that folder (README, "Your own documents").
 # Both install what is missing (idempotent: a second run reuses what is there).
 PYTHON ?= python3
 VENV := .venv
