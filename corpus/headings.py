@@ -102,7 +102,7 @@ def heading_label(text: str) -> str:
         if level is HeadingLevel.ARTICLE:
             title = ARTICLE_TITLE.match(rest)
             return f"{marker} {title.group(1)}" if title else marker
-        rest = rest.strip(" \u3000：:")
+        rest = rest.strip().strip("：:").strip()
         return f"{marker} {rest[:MAX_LABEL]}".strip()
     if level in (HeadingLevel.ITEM, HeadingLevel.SUBPOINT):
         marker_end = text.index(")") if ")" in text[:6] else text.index("）")

@@ -29,7 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from corpus.metadata import extract_metadata
-from corpus.models import Document
+from corpus.models import Document, Passage
 from corpus.parser import DEFAULT_MAX_CHARS, ParsedDocument, parse_document
 from corpus.readers import MAX_BYTES, SUPPORTED_SUFFIXES, Unreadable, UnreadableDocument, read_document
 
@@ -68,7 +68,7 @@ class Corpus:
     texts: dict[str, Path]  # doc_id → the UTF-8 text its passages' offsets point into
 
     @property
-    def passages(self) -> list:
+    def passages(self) -> list[Passage]:
         return [p for parsed in self.parsed.values() for p in parsed.passages]
 
     def text_of(self, doc_id: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from corpus.fields import LABELS
-from corpus.headings import LEGAL, LEGAL_NUMERAL, HeadingLevel, heading_level
+from corpus.headings import LEGAL, LEGAL_NUMERAL, HeadingLevel, heading_level, is_legal
 from corpus.mapped_text import MappedText
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’…—"
@@ -24,7 +24,7 @@ COLOPHON = re.compile(r"^(?:[（(](?:此件|此页)[^（()）]{1,12}[）)]$|[（
                       r"|.{0,60}印发$)")
 DATE_LINE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日$")
 # `第十条　国家…`: the space after an article's number stays, it separates the number from the text.
-LEGAL_MARKER_SPACE = re.compile(rf"^(第\s*(?:[{LEGAL_NUMERAL}]+|\d{{1,4}})\s*(?:编|部分|章|节|条))([ \u3000])[ \u3000]*(?=\S)")
+LEGAL_MARKER_SPACE = re.compile(rf"^(第\s*(?:[{LEGAL_NUMERAL}]+|\d{{1,4}})\s*(?:编|部分|章|节|条))([ \u3000\t])[ \u3000\t]*(?=\S)")
 # `11 “三零”：零上门是指…`, `⁴ 供电企业：是指…`, `9 临时用电: 对…`: page-foot definitions. The term may
 # carry a bracketed qualifier: `8 电能替代改造和新建项目（电能替代设备容量…高于50%的项目）：是指…`.
 FOOTNOTE = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s*[“\"「]?([^“”\"」：:，。.．、（()）\s\d]{2,16})[”\"」]?"
@@ -78,7 +78,7 @@ class CleanedSource:
 def classify(text: str) -> LineKind:
     if text.startswith("|"):
         return LineKind.TABLE
-    if "\t" in text:
+    if "\t" in text and not is_legal(heading_level(text)):  # `第一条\t为了…`: a tab after an article's number
         return LineKind.RAW
     if ANNEX_MARK.match(text):
         return LineKind.ANNEX_MARK
@@ -142,7 +142,7 @@ def _is_article_text(text: str) -> bool:
     """`第三条 本条例所称…`: an article with its text (not `第三条` or `第一条【立法目的】` alone)."""
     if heading_level(text) is not HeadingLevel.ARTICLE:
         return False
-    rest = LEGAL.sub("", text).strip(" \u3000")
+    rest = LEGAL.sub("", text).strip()
     return bool(rest) and not re.fullmatch(r"【[^】]*】", rest)
 
 

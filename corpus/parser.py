@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.fields import ClauseFields, extract_fields
+from corpus.fields import ClauseFields, extract_column_fields, extract_fields
 from corpus.headings import HeadingLevel, heading_label, heading_level, is_legal, legal_marker, plan_number
 from corpus.lines import ANNEX_MARK, FOOTNOTE, Line, LineKind, clean_lines, reflow
 from corpus.mapped_text import LineIndex, MappedText
@@ -116,6 +116,8 @@ def _header_end(lines: list[Line], plan_title: str) -> int:
         text = compact(line.text.text)
         if line.kind in (LineKind.ANNEX_MARK, LineKind.ANNEX_TITLE) or (len(text) >= 8 and title.startswith(text)):
             return i
+        if line.kind is LineKind.TABLE and not any(seen.kind is LineKind.ANNEX_LIST for seen in lines[:i]):
+            return i  # a table is never part of a header, unless a list of annexes continues in it (004)
         if CONTENTS.match(text):
             return i
         level = heading_level(line.text.text) if line.kind is LineKind.HEADING else None
@@ -408,7 +410,7 @@ class _DocumentParser:
             caption = self.table_caption  # a table continued after a page break keeps its caption and unit
         self.table_caption = caption
         for row in rows:
-            self.add(PassageKind.TABLE_ROW, row_text(row, caption), row.line.text)
+            self.add(PassageKind.TABLE_ROW, row_text(row, caption), row.line.text, extract_column_fields(row.pairs))
             for header_line in row.header_lines:
                 self.cover(header_line.text)
             if caption:

@@ -24,17 +24,18 @@ def _table(rows: list[list[str]]) -> str:
 
 def corpus_stats(corpus: Corpus) -> str:
     kinds = list(PassageKind)
-    rows = [["document", "region", "year", *map(str, kinds), "total", "mean", "max", "coverage"]]
+    rows = [["document", "region", "year", "type", *map(str, kinds), "total", "mean", "max", "coverage"]]
     for parsed in corpus.parsed.values():
         doc = parsed.document
         counts = Counter(p.kind for p in parsed.passages)
         lengths = [len(p.text) for p in parsed.passages]
-        rows.append([doc.doc_id[:24], doc.region or "—", str(doc.year or "—"), *(str(counts[k]) for k in kinds),
+        rows.append([doc.doc_id, doc.region or "—", str(doc.year or "—"), doc.doc_type or "—",
+                     *(str(counts[k]) for k in kinds),
                      str(len(lengths)), f"{statistics.mean(lengths):.0f}", str(max(lengths)),
                      f"{parsed.coverage:.2%}"])
     lengths = [len(p.text) for p in corpus.passages]
     totals = Counter(p.kind for p in corpus.passages)
-    rows.append(["all", "", "", *(str(totals[k]) for k in kinds), str(len(lengths)),
+    rows.append(["all", "", "", "", *(str(totals[k]) for k in kinds), str(len(lengths)),
                  f"{statistics.mean(lengths):.0f}", str(max(lengths)), ""])
     table = _table(rows)
     q = statistics.quantiles(lengths, n=20)

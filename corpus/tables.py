@@ -24,6 +24,7 @@ class TableRow:
     header: str  # `| 指标 | 现状水平 | … |`, merged over header rows
     line: Line  # the row as in the source
     header_lines: tuple[Line, ...]  # the source lines the header came from
+    pairs: tuple[tuple[str, str], ...] = ()  # (header cell, value) when the row fills every column
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,8 @@ def parse_table(lines: list[Line], previous: Header | None) -> tuple[Header, lis
     else:
         header = Header(header_cells, tuple(header_lines), groups, signatures)
     rows = [
-        TableRow(_row_header(header, row) if any(header.cells) else "", line, header.lines)
+        TableRow(_row_header(header, row) if any(header.cells) else "", line, header.lines,
+                 tuple(zip(header.cells, row)) if len(row) == len(header.cells) else ())
         for line, row in zip(body, body_cells)
         if any(row)
     ]

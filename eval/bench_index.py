@@ -66,6 +66,9 @@ def synthetic_retriever(base: Retriever, factor: int, seed: int = 0) -> Retrieve
 def main(skip_cold: bool = False, queries: int = 200) -> None:
     settings = Settings()
     config = settings.retriever_config()
+    import torch
+
+    torch.set_num_threads(settings.threads)  # as the service's encoder worker runs
     corpus = load_corpus(max_chars=config.max_chars)
     encoder, tokenizer = Encoder(config.encoder), Tokenizer()
     print(f"corpus: {len(corpus.documents)} documents, {len(corpus.passages)} passages; model {config.encoder.model}")

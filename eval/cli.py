@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
 
 from eval.answers import ComposedAnswer
-from eval.gold import GOLD_PATH, GoldFormatError, load_gold, validate_gold
+from corpus.models import Document
+from eval.gold import GOLD_PATH, GoldFormatError, GoldQuestion, load_gold, validate_gold
 from eval.report import answer_kind_table, answer_table, kind_table, metrics_table, misses, write_outputs
 from eval.runner import build_qrels, run_mode
+from index.question import resolve_followup
 from index.retriever import Mode, SearchResult
 from qa.config import Settings
 from qa.answer import ANSWER_DEPTH
@@ -32,6 +35,8 @@ def run_evaluation(gold_path: Path | None, modes: list[str], top_k: int, out: Pa
     except ValueError:
         raise typer.BadParameter(f"modes must be among {', '.join(m.value for m in Mode)}; got {modes}") from None
     service = QAService.load(Settings())
+    # One question at a time, offline: the serving queue's deadline would only turn a busy machine into errors.
+    service.retriever.encoder.stop_batching()
     # The gold set names documents by file: they must be documents of the library served (POLICY_QA_DOCUMENTS_DIR).
     problems = validate_gold(questions, library_sources(service))
     if problems:
@@ -39,12 +44,18 @@ def run_evaluation(gold_path: Path | None, modes: list[str], top_k: int, out: Pa
                                  + "; ".join(problems[:10]) + (f" … ({len(problems)} problems)" if len(problems) > 10 else ""))
     retriever = service.retriever
     qrels = build_qrels(questions, retriever.passages)
+    # Follow-ups are resolved against their conversation, as the service does; the same questions asked
+    # in full are run beside them.
+    variants = [("", [replace(q, question=_resolved(q, retriever.documents)) for q in questions])]
+    if any(q.full_question for q in questions):
+        variants.append((" (asked in full)", [replace(q, question=q.full_question or q.question) for q in questions]))
     reports = []
     for mode in chosen:
-        retriever.encoder.clear_query_cache()  # each mode pays for its own query embeddings
-        search = lambda q, m=mode: retriever.search(q, mode=m, top_k=max(top_k, ANSWER_DEPTH))  # noqa: E731
-        reports.append(run_mode(mode.value, search, questions, qrels, None, top_k=top_k,
-                                answer=lambda r: _composed(service, r), documents=retriever.documents))
+        for suffix, asked in variants:
+            retriever.encoder.clear_query_cache()  # each mode pays for its own query embeddings
+            search = lambda q, m=mode: retriever.search(q, mode=m, top_k=max(top_k, ANSWER_DEPTH))  # noqa: E731
+            reports.append(run_mode(mode.value + suffix, search, asked, qrels, None, top_k=top_k,
+                                    answer=lambda r: _composed(service, r), documents=retriever.documents))
     typer.echo(f"gold: {gold_path} ({len(questions)} questions)\n")
     typer.echo(metrics_table(reports))
     typer.echo(f"\nanswers (LCS against the gold answer; top_*: the whole top passage as the answer):\n"
@@ -60,3 +71,11 @@ def run_evaluation(gold_path: Path | None, modes: list[str], top_k: int, out: Pa
 def _composed(service: QAService, result: SearchResult) -> ComposedAnswer:
     answer = service.composer.compose(result)
     return ComposedAnswer(answer.text, answer.abstained, tuple(p.label for p in answer.parts))
+
+
+def _resolved(question: GoldQuestion, documents: dict[str, Document]) -> str:
+    """The question a conversation's last turn stands for, each turn resolved against the one before."""
+    resolved = ""
+    for turn in (*question.history, question.question):
+        resolved = resolve_followup(turn, resolved, documents)
+    return resolved

@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gold", type=Path, default=GOLD_PATH)
     parser.add_argument("--top-k", type=int, default=10)
     args = parser.parse_args(argv)
-    samples = collect(QAService.load(Settings()), args.gold, args.top_k)
+    # One question at a time, offline: no reason to give up on a slow embedding as the server does.
+    samples = collect(QAService.load(Settings(embed_timeout=300)), args.gold, args.top_k)
     fitted = fit(samples.features, samples.relevant)
     stored = (WEIGHT_RELATIVE, WEIGHT_COVERAGE, BIAS)
     print(f"gold: {args.gold}; {len(samples.relevant)} records (top {args.top_k}), "

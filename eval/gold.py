@@ -35,6 +35,8 @@ class GoldQuestion:
     evidence: tuple[str, ...]
     answer: str
     kind: Kind
+    history: tuple[str, ...] = ()  # earlier turns of a conversation, oldest first: `question` is a follow-up
+    full_question: str | None = None  # the follow-up asked in full, for comparison
 
     @property
     def answerable(self) -> bool:
@@ -59,8 +61,11 @@ def parse_gold_line(line: str, where: str) -> GoldQuestion:
         raise GoldFormatError(f"{where}: unknown kind {data['kind']!r}") from None
     if not isinstance(data["docs"], list) or not isinstance(data["evidence"], list):
         raise GoldFormatError(f"{where}: docs and evidence must be lists")
+    history = data.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(turn, str) for turn in history):
+        raise GoldFormatError(f"{where}: history must be a list of earlier questions")
     return GoldQuestion(str(data["id"]), data["question"], tuple(data["docs"]), tuple(data["evidence"]),
-                        data["answer"], kind)
+                        data["answer"], kind, tuple(history), data.get("full_question"))
 
 
 def load_gold(path: Path = GOLD_PATH) -> list[GoldQuestion]:

@@ -46,7 +46,7 @@ class EncoderConfig:
     max_seq_length: int = 512
     quantize: bool = False  # int8 dynamic quantisation of the linear layers: about 2× faster on CPU
     query_backend: QueryBackend = QueryBackend.TORCH
-    threads: int = os.cpu_count() or 1  # for the query backend, set once in the thread that runs it
+    threads: int = max(1, (os.cpu_count() or 1) - 1)  # for the query backend, set once in the thread that runs it
     onnx_dir: Path | None = None  # where ONNX exports are kept (default: beside the model folder)
 
 

@@ -157,7 +157,15 @@ _lite_clients: Counter[str] = Counter()
 _lite_lock = threading.Lock()
 
 
+def _not_unimplemented(record: logging.LogRecord) -> bool:
+    """pymilvus asks Milvus Lite for AllocTimestamp after each index it creates; Lite does not
+    implement it and pymilvus carries on, but gRPC would log a traceback each time."""
+    return not (record.exc_info and isinstance(record.exc_info[1], NotImplementedError))
+
+
 def connect(uri: str) -> MilvusClient:
+    if is_lite(uri):  # the only gRPC server in this process is Lite's
+        logging.getLogger("grpc._server").addFilter(_not_unimplemented)
     try:
         client = MilvusClient(uri=uri)
     except Exception as error:  # pymilvus raises its own types; say which Milvus could not be reached

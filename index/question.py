@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from corpus.models import Document
-from index.scope import NamedScope, named_scope
+from corpus.gazetteer import Place, aliases, find_places
+from corpus.models import Document, Level
+from index.scope import YEAR, NamedScope, named_scope
 
 
 class Intent(StrEnum):
@@ -80,6 +81,7 @@ class Question:
     intent: Intent
     named: NamedScope  # places and years named, and their documents
     comparison: bool  # asks to set documents side by side
+    unknown_places: tuple[str, ...] = ()  # places named that no document of the library governs
 
     @property
     def latin(self) -> bool:
@@ -96,4 +98,78 @@ def understand(text: str, documents: dict[str, Document]) -> Question:
     normalized = normalize_question(text)
     named = named_scope(normalized, documents)
     comparison = bool(COMPARISON_CUE.search(normalized)) or len(named.regions) > 1 or len(named.years) > 1
-    return Question(text, normalized, question_intent(normalized), named, comparison)
+    unknown = tuple(p.name for p in find_places(normalized)
+                    if p.name not in named.regions and not any(_governs(d, p) for d in documents.values()))
+    return Question(text, normalized, question_intent(normalized), named, comparison, unknown)
+
+
+def _governs(document: Document, place: Place) -> bool:
+    """Does the document apply in the place: national, or issued for the place or a place around it?"""
+    if document.level is Level.NATIONAL:
+        return True
+    if document.county:
+        return document.county == place.county
+    if document.city:
+        return document.city == place.city
+    return bool(document.province) and document.province == place.province
+
+
+# -- follow-up questions -------------------------------------------------------------------------------
+# `那三门峡呢`, `2023年呢`, `牵头单位是谁`, `和平顶山比呢`: a turn that names only a place, a year or the facet
+# asked for takes its subject from the turn before.
+FOLLOWUP_WORDS = re.compile(r"^(?:那么?|还有|另外|再看看?|换成|如果是)|(?:呢|怎么样|怎样|如何|情况|的话|又是)$|"
+                            r"[和与跟同]|比较?|对比|相比|一下")
+FACET_WORDS = re.compile(r"牵头单位|责任单位|配合单位|牵头部门|责任部门|哪个部门|哪些部门|哪个单位|哪些单位|谁|牵头|负责|"
+                         r"什么时候|何时|时间节点|完成时限|截止|时限|多长时间|多久|多少|几个|几天|是什么|有哪些|哪些|"
+                         r"标准|目标|要求|是|的|了|吗|年")
+COMPARE_WITH = re.compile(r"[和与跟同].{0,12}(?:比|对比|相比)|对比|比较")
+
+
+def _strip_places_and_years(text: str, named: NamedScope) -> str:
+    for region in named.regions:
+        for name in sorted((region, *aliases(region)), key=len, reverse=True):
+            text = text.replace(name, "")
+    return re.sub(r"(?<!\d)20[0-4]\d\s*年?(?!\d)", "", text)
+
+
+def _subject_of(text: str) -> str:
+    """A question without its question words: `三门峡高压用户报装时限是多少` → `三门峡高压用户报装`."""
+    intent = question_intent(text)
+    cue = dict(INTENT_CUES).get(intent)
+    match = cue.search(text) if cue else None
+    subject = text[: match.start()] if match and match.start() > 1 else text
+    return subject.rstrip("？?。，,的是由在从")
+
+
+def is_followup(text: str, documents: dict[str, Document]) -> bool:
+    """A turn with no subject of its own: nothing left once places, years and question words are taken out."""
+    normalized = normalize_question(text)
+    rest = _strip_places_and_years(normalized.strip(" ？?。"), named_scope(normalized, documents))
+    rest = FACET_WORDS.sub("", FOLLOWUP_WORDS.sub("", rest))
+    return len(CJK.findall(rest)) + len(LATIN.findall(rest)) < 2
+
+
+def resolve_followup(text: str, previous: str, documents: dict[str, Document]) -> str:
+    """The question a follow-up stands for, given the question the turn before was resolved to; a question
+    that stands on its own comes back as it is."""
+    if not previous or not is_followup(text, documents):
+        return text
+    current = normalize_question(text)
+    before = normalize_question(previous)
+    named_now, named_before = named_scope(current, documents), named_scope(before, documents)
+    places = "".join(named_now.regions) + "".join(f"{y}年" for y in named_now.years)
+    if COMPARE_WITH.search(current) and named_now.regions:
+        # `和平顶山比呢`: the same question for the places before and the one named now, side by side.
+        return f"{' '.join((*named_before.regions, *named_now.regions))} {_strip_places_and_years(before, named_before).strip()} 对比"
+    facet = _strip_places_and_years(FOLLOWUP_WORDS.sub("", current.strip(" ？?。")), named_now).strip(" ？?的了是吗")
+    if named_now.regions or named_now.years:
+        # `那三门峡呢` / `2023年呢`: the place or year swapped, the rest of the question kept.
+        kept = before if not named_now.regions else _strip_places_and_years(before, named_before)
+        if named_now.years:
+            kept = re.sub(r"(?<!\d)20[0-4]\d\s*年?(?!\d)", "", kept)
+            if not named_now.regions:
+                places = "".join(named_before.regions) + places
+                kept = _strip_places_and_years(kept, named_before)
+        return f"{places}{kept.strip()}" if not facet else f"{places}{_subject_of(kept).strip()} {facet}"
+    # `牵头单位是谁`: the facet swapped, the subject (with its places and years) kept.
+    return f"{_subject_of(before)} {facet}".strip()

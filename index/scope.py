@@ -146,11 +146,12 @@ class Selection:
 
 
 def _within(document: Document, place: Place) -> bool:
-    """Is the document's place the named place or inside it?"""
+    """Is the named place the document's own? A county's or a city's documents are its own (a city's plans
+    not its counties'); a province's are every document of the province."""
     if place.county:
         return document.county == place.county and (not document.city or document.city == place.city)
     if place.rank == 1:
-        return document.city == place.city
+        return document.city == place.city and not document.county
     return document.province == place.province
 
 

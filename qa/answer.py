@@ -72,10 +72,15 @@ class AnswerComposer:
         self._position = {p.passage_id: i for i, p in enumerate(retriever.passages)}
 
     # -- term overlap ------------------------------------------------------------------
+    @lru_cache(maxsize=1024)  # noqa: B019 - read for every candidate passage of a question
+    def _terms(self, normalized: str) -> frozenset[str]:
+        return frozenset(self.retriever.tokenizer.tokenize(normalized))
+
+    @lru_cache(maxsize=1024)  # noqa: B019 - the same question's weights, for every candidate passage
     def _weights(self, question: Question) -> dict[str, float]:
         lexical = self.retriever.lexical
         named = set(question.named.regions) | {str(y) for y in question.named.years}
-        terms = set(self.retriever.tokenizer.tokenize(question.normalized))
+        terms = self._terms(question.normalized)
         # Places and years decide which document answers, not which sentence.
         weights = {t: max(lexical.idf(t), 0.0) for t in terms if not any(t in place for place in named)}
         if len(weights) > MAX_TERMS:
@@ -86,7 +91,7 @@ class AnswerComposer:
             weights = dict(sorted(known.items(), key=lambda item: -item[1])[:MAX_TERMS])
         return weights
 
-    @lru_cache(maxsize=16384)  # noqa: B019 - passages never change while the service runs
+    @lru_cache(maxsize=65536)  # noqa: B019 - texts of passages and their sentences; they never change while served
     def _token_set(self, text: str) -> frozenset[str]:
         return frozenset(self.retriever.tokenizer.tokenize(text))
 
@@ -129,6 +134,9 @@ class AnswerComposer:
         return max((self.passage_score(question, hit) for hit in statements), default=0.0)
 
     def abstain_reason(self, question: Question, result: SearchResult, confidence: float) -> str | None:
+        if question.unknown_places and not question.named.doc_ids:
+            known = "、".join(sorted({d.region for d in self.retriever.documents.values() if d.region}))
+            return f"资料库中没有{'、'.join(question.unknown_places)}的文件（现有：{known}）。"
         if not result.hits:
             if result.filters:
                 return f"所选筛选条件（{_describe_filters(result)}）下没有文件，请放宽筛选条件。"
@@ -143,7 +151,7 @@ class AnswerComposer:
 
     def _required_coverage(self, question: Question) -> float:
         """A many-part question spreads over several clauses: no one passage holds half of its terms."""
-        terms = len(set(self.retriever.tokenizer.tokenize(question.normalized)))
+        terms = len(self._terms(question.normalized))
         return self.min_coverage * min(1.0, MAX_TERMS / terms) if terms else self.min_coverage
 
     def _states_slot(self, question: Question, chosen: list[_Candidate]) -> bool:

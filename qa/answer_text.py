@@ -8,10 +8,11 @@ from __future__ import annotations
 
 
 def citation_text(passage: dict) -> str:
-    """`《title》 文号 · 章节 › … · file 第 12–14 行`."""
+    """`《title》 文号 · 章节 › … · file 第 12–14 行` (`第 12 行` for one line)."""
     source = passage.get("source") or {}
     section = " › ".join((passage.get("section_path") or [])[1:])
-    where = f"{source.get('file', '')} 第 {source.get('line_start')}–{source.get('line_end')} 行"
+    start, end = source.get("line_start"), source.get("line_end")
+    where = f"{source.get('file', '')} 第 {start} 行" if start == end else f"{source.get('file', '')} 第 {start}–{end} 行"
     parts = [f"《{passage.get('doc_title', '')}》", passage.get("doc_number") or "", section, where]
     return " · ".join(part for part in parts if part)
 

@@ -136,6 +136,8 @@ def index_build(force: Annotated[bool, typer.Option(help="rebuild even when the 
     m = retriever.stored.manifest
     typer.echo(f"index at {retriever.stored.path}: {m['passages']} passages "
                f"({m['embedded']} embedded, {m['reused']} from cache) built {m['built_at']}")
+    typer.echo(f"served by {retriever.backend.name}: {retriever.backend.count()} passages")
+    retriever.backend.close()
 
 
 @index_app.command("userdict")

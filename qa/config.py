@@ -54,7 +54,11 @@ class Settings(BaseSettings):
     # README, "Speed": the faster backends cost retrieval quality on the gold set, so torch stays the default.
     query_backend: QueryBackend = Field(QueryBackend.TORCH, description="what embeds questions (passages: torch)")
     onnx_dir: Path = Field(DATA_DIR / "onnx", description="where the ONNX query encoder is exported on first use")
-    threads: int = Field(os.cpu_count() or 1, ge=1, description="threads of the query encoder (set once, in its worker)")
+    # All cores but one: request threads (tokenising, BM25, answers, JSON: Python, one core at most
+    # under the GIL) keep the other. On a shared machine, fewer threads also avoid OpenMP's barriers
+    # waiting on preempted threads (measured at load 20 on 2 cores: 1 thread ~1 s a question, 2 ~12 s).
+    threads: int = Field(max(1, (os.cpu_count() or 1) - 1), ge=1,
+                         description="threads of the query encoder (set once, in its worker)")
 
     # Load: one worker embeds the questions of concurrent requests together (index/batching.py).
     # A forward pass of 16 short questions costs a few single ones on 2 cores, and 16 is what a

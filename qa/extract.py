@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from corpus.models import Passage, PassageKind
 from index.question import Intent
@@ -68,15 +69,21 @@ class Context:
     following: tuple[Passage, ...] = ()
     children: Callable[[tuple[str, ...]], list[str]] = lambda path: []  # sub-headings of a section
 
+    @cached_property
+    def _terms(self) -> tuple[tuple[float, frozenset[str]], ...]:
+        """Each term's weight with the words that count for it: itself and its synonyms."""
+        return tuple((w, frozenset((t, *SYNONYMS.get(t, ())))) for t, w in self.weights.items())
+
+    @cached_property
+    def _total(self) -> float:
+        return sum(self.weights.values())
+
     def match(self, text: str) -> float:
         """IDF-weighted share of the question's terms (or their synonyms) that the text contains."""
-        total = sum(self.weights.values())
-        if total <= 0:
+        if self._total <= 0:
             return 0.0
         present = self.tokens(text)
-        found = sum(w for t, w in self.weights.items()
-                    if t in present or any(s in present for s in SYNONYMS.get(t, ())))
-        return found / total
+        return sum(w for w, words in self._terms if not words.isdisjoint(present)) / self._total
 
 
 def clean(text: str) -> str:
@@ -113,18 +120,14 @@ def _cut(text: str, limit: int = MAX_EXTRACT) -> str:
     return (head[: boundary] if boundary > limit // 2 else head) + "…"
 
 
-def body_text(passage: Passage) -> str:
-    """The passage without its heading line when a body follows it (`（二十八）方便企业获得电力。…`)."""
-    return passage.text
-
-
 def sentences(text: str) -> list[str]:
     return [s for s in (m.group(0).strip() for m in SENTENCE.finditer(text)) if len(s) > 2]
 
 
 def is_heading_only(sentence: str, passage: Passage) -> bool:
     """A sentence that only repeats a heading of its section (or a title)."""
-    core = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）.．、]?\s*", "", clean(sentence))
+    core = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）.．、]?\s*", "", MARKUP.sub("", sentence.strip()))
+    core = core.strip(" ，,；;：:、。")
     return bool(core) and any(core and core in label and len(core) >= len(label) - 8 for label in passage.section_path)
 
 

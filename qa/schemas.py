@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from index.retriever import Mode
 
 MAX_QUESTION = 500
+MAX_HISTORY = 20
 MAX_FILTER_VALUES = 100  # per filter list: more places or years than any library names
 MAX_CONDITIONS = 20
 FilterValue = Annotated[str, Field(max_length=200)]
@@ -60,6 +61,16 @@ class Filters(BaseModel):
                                       description="document ids from GET /api/documents")
 
 
+class Turn(BaseModel):
+    """An earlier turn of the conversation, as the client kept it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(max_length=MAX_QUESTION)
+    resolved_question: str | None = Field(None, max_length=2 * MAX_QUESTION,
+                                          description="what the service resolved that turn to")
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"question": "高压用户报装时限是多少", "top_k": 5, "mode": "hybrid"}]})
@@ -69,6 +80,9 @@ class AskRequest(BaseModel):
     top_k: int = Field(5, ge=1, le=50, strict=True)
     mode: Mode = Mode.HYBRID
     filters: Filters = Field(default_factory=Filters)
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY,
+                                description="earlier turns, oldest first: a follow-up (那三门峡呢？) is resolved "
+                                            "against the last one; the service keeps no state")
 
     @field_validator("question", mode="before")
     @classmethod
@@ -161,6 +175,8 @@ class AppliedFilters(BaseModel):
 
 class SearchResponse(BaseModel):
     question: str
+    resolved_question: str = Field(description="what was searched: the question, or a follow-up resolved "
+                                               "against the conversation (那三门峡呢 → 三门峡市高压用户报装时限是多少)")
     mode: Mode
     passages: list[PassageOut]
     applied_filters: AppliedFilters

@@ -13,6 +13,7 @@ from pathlib import Path
 from corpus.library import Library, LibraryState, StagedChange
 from corpus.models import Document
 from index.batching import Overloaded
+from index.question import resolve_followup
 from index.retriever import Hit, Retriever, SearchResult
 from index.store import build_index, load_index
 from index.scope import SearchFilters
@@ -125,16 +126,18 @@ class QAService:
 
     def search(self, request: AskRequest, served: Served | None = None, depth: int = 0) -> SearchResult:
         """The top k passages, or the top `depth` when the caller reads deeper than it shows."""
+        served = served or self.served
         f = request.filters
         filters = SearchFilters(tuple(f.city), tuple(f.year), tuple(f.doc_id))
-        return (served or self.served).retriever.search(request.question, mode=request.mode,
-                                                        top_k=max(request.top_k, depth), filters=filters)
+        question = resolved_question(request, served.retriever.documents)
+        return served.retriever.search(question, mode=request.mode, top_k=max(request.top_k, depth), filters=filters)
 
     def search_response(self, request: AskRequest, result: SearchResult) -> SearchResponse:
         return SearchResponse(
             question=request.question,
+            resolved_question=result.query,
             mode=request.mode,
-            passages=[passage_out(hit, request.question) for hit in result.hits],
+            passages=[passage_out(hit, result.query) for hit in result.hits],
             applied_filters=AppliedFilters(
                 city=list(result.filters.city), year=list(result.filters.year), doc_id=list(result.filters.doc_id),
                 named_in_question={"regions": list(result.named.regions), "years": list(result.named.years)}),
@@ -174,6 +177,14 @@ class QAService:
         except FileNotFoundError:  # removed by a change since this request began
             return None
         return DocumentDetail(**document.model_dump(), text=text)
+
+
+def resolved_question(request: AskRequest, documents: dict[str, Document]) -> str:
+    """The question itself, or a follow-up (`那三门峡呢？`) resolved against the last turn of the conversation."""
+    if not request.history:
+        return request.question
+    last = request.history[-1]
+    return resolve_followup(request.question, last.resolved_question or last.question, documents)
 
 
 def document_out(d: Document, passages: int, reviewed: tuple[str, ...] = ()) -> DocumentOut:
@@ -218,11 +229,11 @@ class ServiceLoader:
     def _load(self) -> None:
         try:
             service = QAService.load(self.settings)
+            # One search loads the model's lazy parts, so the first user does not pay for them.
             try:
-                # One search loads the model's lazy parts, so the first user does not pay for them.
                 service.retriever.search("高压用户报装时限是多少")
-            except Overloaded:  # a busy machine only makes the warm-up late: the index is fine
-                log.warning("the warm-up search was not served in time; serving anyway")
+            except Overloaded:  # a busy machine: the worker still finishes loading; serve anyway
+                log.warning("the warm-up search outlasted the embedding deadline; serving without waiting")
             self.service = service
             log.info("index loaded: %d passages", len(self.service.retriever.passages))
         except Exception as error:  # reported by /healthz, /readyz and the API instead of killing the server

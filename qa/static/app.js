@@ -171,8 +171,11 @@ function locateQuote(passage, part) {
   const sentence = String(part.text).replace(/…$/, "");
   const at = text.indexOf(sentence);
   if (at >= 0) {
-    const figures = normalizeRanges(part.highlights, sentence.length).map(([s, e]) => [s + at, e + at]);
-    return { quote: [at, at + sentence.length], figures };
+    // an answer part brings its figures' offsets; a comparison row names its value
+    let figures = normalizeRanges(part.highlights, sentence.length).map(([s, e]) => [s + at, e + at]);
+    const valueAt = part.value ? text.indexOf(part.value, at) : -1;
+    if (!figures.length && valueAt >= 0) figures = [[valueAt, valueAt + part.value.length]];
+    return { quote: [at, at + sentence.length], figures: figures.length ? figures : passage.highlights || [] };
   }
   const loose = findLoosely(text, sentence);
   if (loose) return { quote: loose, figures: passage.highlights || [] };
@@ -445,7 +448,7 @@ function restoreConversation() {
 }
 
 function newConversation() {
-  if (state.busy) cancelRequest();
+  if (state.busy) cancelRequest("new");
   state.turns = [];
   saveConversation();
   for (const node of [...$("#conversation").children]) {
@@ -504,6 +507,7 @@ async function ask(question, settings = readSettings()) {
   } catch (err) {
     loading.remove();
     userBubble.remove();
+    if (err.name === "AbortError" && state.abortReason === "new") return;
     const message = err.name !== "AbortError" ? "无法连接服务器，请检查网络后重试。"
       : state.abortReason === "timeout" ? `等待超过 ${ASK_TIMEOUT_MS / 1000} 秒仍未收到回答，请重试。`
         : "已取消。";
@@ -547,9 +551,10 @@ async function postJSON(url, body) {
   }
 }
 
-function cancelRequest() {
+// reason: "cancel" (the user's 取消: said, with 重试) or "new" (新对话: silent).
+function cancelRequest(reason = "cancel") {
   if (!state.controller) return;
-  state.abortReason = "cancel";
+  state.abortReason = typeof reason === "string" ? reason : "cancel";
   state.controller.abort();
 }
 
@@ -617,7 +622,7 @@ function appendLoading() {
   const node = el("div", { className: "bubble loading", attrs: { role: "status" } }, [
     el("span", { className: "dots", attrs: { "aria-hidden": "true" } }, [el("i"), el("i"), el("i")]),
     el("span", { text: "正在检索相关条文…" }),
-    button("取消", cancelRequest, "link-button loading-cancel"),
+    button("取消", () => cancelRequest(), "link-button loading-cancel"),
   ]);
   appendToConversation(node);
   node.scrollIntoView({ block: "end", behavior: "smooth" });
@@ -736,9 +741,13 @@ function renderRows(rows, context) {
   ]);
   const body = el("tbody");
   for (const row of rows) {
+    // the row's sentence with its value (the figure) marked, or the value alone
     const value = el("td");
-    if (row.value) value.append(el("strong", { text: row.value }));
-    if (row.text && row.text !== row.value) value.append(el("div", { className: "row-text", text: row.text }));
+    const text = String(row.text || row.value || "");
+    const at = row.value ? text.indexOf(row.value) : -1;
+    const marks = at >= 0 ? [[at, at + row.value.length]] : [];
+    if (row.value && at < 0) value.append(el("mark", { text: row.value }));
+    value.append(appendHighlighted(el("div", { className: "row-text" }), text, marks));
     const cite = el("td");
     if (Number.isFinite(row.citation)) cite.append(renderCitationLink(row.citation, context));
     body.append(el("tr", {}, [el("td", { text: row.place || "" }), el("td", { text: row.year ?? "" }), value, cite]));
@@ -814,10 +823,15 @@ function formatTimings(timings) {
 /* ------------------------------------------------------------------ */
 
 // `《title》 文号 · 章节 › … · file 第 12–14 行`, as the CLI prints it (qa/answer_text.py).
+// `第 12–14 行`, or `第 12 行` for one line.
+function lineRange(src) {
+  return src.line_start === src.line_end ? `第 ${src.line_start} 行` : `第 ${src.line_start}–${src.line_end} 行`;
+}
+
 function citationText(p) {
   const src = p.source || {};
   const section = (p.section_path || []).slice(1).join(" › ");
-  const where = `${src.file || ""} 第 ${src.line_start}–${src.line_end} 行`;
+  const where = `${src.file || ""} ${lineRange(src)}`;
   return [`《${p.doc_title || ""}》`, p.doc_number, section, where].filter(Boolean).join(" · ");
 }
 
@@ -970,7 +984,7 @@ function renderCardFooter(p, context) {
       + `语义相似度 ${formatNumber(scores.dense)}${Number.isFinite(scores.dense_rank) ? `（第 ${scores.dense_rank} 名）` : ""}` }),
   ]);
   const src = p.source || {};
-  const open = button(`查看原文 第${src.line_start ?? "?"}–${src.line_end ?? "?"}行`,
+  const open = button(`查看原文 ${lineRange(src)}`,
     () => openSource(p, context.quotes.get(p.rank)), "open-source",
     { "aria-label": `查看原文：${p.doc_title || ""} 第${src.line_start}至${src.line_end}行` });
   return el("footer", { className: "card-foot" }, [details, open]);
@@ -1021,7 +1035,7 @@ async function openSource(passage, part) {
 
   const src = passage.source || {};
   $("#source-title").textContent = passage.doc_title || passage.doc_id;
-  $("#source-meta").textContent = [passage.doc_number, `第 ${src.line_start}–${src.line_end} 行`,
+  $("#source-meta").textContent = [passage.doc_number, lineRange(src),
     KIND_LABELS[passage.kind] || passage.kind].filter(Boolean).join(" · ");
 
   const { quote, figures } = locateQuote(passage, part);
@@ -1152,7 +1166,7 @@ function init() {
     event.preventDefault();
     submitQuestion();
   });
-  $("#cancel").addEventListener("click", cancelRequest);
+  $("#cancel").addEventListener("click", () => cancelRequest());
   $("#new-chat").addEventListener("click", newConversation);
 
   // An example is asked as it is; whatever is typed in the box stays there.

@@ -198,3 +198,20 @@ def test_article_text_wrapped_by_a_pdf_is_joined():
         "第三条 本条例所称营商环境是指企业等市场主体在市场经济活动中所涉及的体制机制性因素和条件。",
         "第四条【基本原则】\n优化营商环境应当坚持市场化原则。"]
     assert [p.section_path[-1] for p in articles] == ["第三条", "第四条 基本原则"]
+
+
+def test_bracketed_adoption_lines_form_the_header():
+    parsed = parse("# 测试市优化营商环境条例\n\n（2021年10月28日测试市第十七届人民代表大会常务委员会第三十六次会议通过　"
+                   "2021年12月3日某某省第十三届人民代表大会常务委员会第三十二次会议批准）\n\n"
+                   "第一章　总则\n\n第一条　为了优化营商环境，制定本条例。\n")
+    header, article_passage = parsed.passages
+    assert header.kind is PassageKind.HEADER and header.text.startswith("测试市优化营商环境条例\n（2021年10月28日")
+    assert header.text.endswith("会议批准）")
+    assert article_passage.section_path[1:] == ("第一章 总则", "第一条")
+
+
+def test_a_tab_after_the_article_number():
+    parsed = parse("# 测试市优化营商环境条例\n\n第一章\t总则\n\n第一条\t为了优化营商环境，制定本条例。\n")
+    article_passage = parsed.passages[-1]
+    assert article_passage.section_path[1:] == ("第一章 总则", "第一条")
+    assert article_passage.text == "第一条\t为了优化营商环境，制定本条例。"

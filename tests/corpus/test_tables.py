@@ -156,3 +156,17 @@ def test_two_row_header_with_a_full_second_row():
     )
     header, _ = parse_table(lines, None)
     assert header.cells == ("指标", "办理时间/申请受理", "办理时间/装表接电", "备注")
+
+
+def test_task_table_rows_carry_their_units_and_deadline():
+    from corpus.models import Document
+    from corpus.parser import parse_document
+
+    source = ("# 测试市重点任务分工表\n\n| 序号 | 重点任务 | 牵头单位 | 配合单位 | 完成时限 |\n|---|---|---|---|---|\n"
+              "| 1 | 压缩企业开办时间 | 市市场监管局 | 市公安局、市税务局 | 2024年6月底 |\n"
+              "| 2 | 推行水电气联合报装 | 市住房城乡建设局 | —— | 长期坚持 |\n")
+    document = Document("904_table", "904_table.txt", "测试市重点任务分工表", None, None, None, None, None, None, None)
+    first, second = [p for p in parse_document(document, source).passages if p.kind is PassageKind.TABLE_ROW]
+    assert (first.lead, first.responsible, first.cooperate, first.deadline) == \
+        (("市市场监管局",), (), ("市公安局", "市税务局"), "2024年6月底")
+    assert (second.lead, second.cooperate, second.deadline) == (("市住房城乡建设局",), (), "长期坚持")

@@ -59,3 +59,11 @@ def test_malformed_lines_are_reported_with_their_place() -> None:
     with pytest.raises(GoldFormatError, match="unknown kind"):
         parse_gold_line(json.dumps({"id": "a", "question": "q", "docs": [], "evidence": [], "answer": "",
                                     "kind": "trivia"}), "x")
+
+
+def test_followup_conversations_are_valid(sources: dict[str, str]) -> None:
+    followups = load_gold(Path(__file__).parents[2] / "eval" / "gold_followups.jsonl")
+    assert len(followups) >= 40
+    assert validate_gold(followups, sources) == []
+    assert all(q.history and q.full_question for q in followups)
+    assert {len(q.history) for q in followups} == {1, 2}, "two- and three-turn conversations"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corpus.documents import bundled_corpus
-from index.question import Intent, normalize_question, question_intent, understand
+from index.question import Intent, is_followup, normalize_question, question_intent, resolve_followup, understand
 
 
 @pytest.mark.parametrize(("question", "intent"), [
@@ -58,3 +58,29 @@ def test_latin_questions_are_recognised() -> None:
     documents = bundled_corpus().documents
     assert understand("How many working days does it take to start a business?", documents).latin
     assert not understand("企业开办 app 办理几个工作日", documents).latin
+
+
+@pytest.mark.parametrize(("turn", "previous", "resolved"), [
+    ("那三门峡呢？", "平顶山高压用户报装时限是多少", "三门峡市高压用户报装时限是多少"),
+    ("那2023年呢？", "焦作2019年企业开办时间压缩到多少", "焦作市2023年企业开办时间压缩到多少"),
+    ("牵头单位是谁", "修武县拿地即开工的完成时限是什么时候", "修武县拿地即开工 牵头单位是谁"),
+    ("和平顶山比呢？", "三门峡高压用户报装时限是多少", "三门峡市 平顶山市 高压用户报装时限是多少 对比"),
+    ("那修武县呢", "三门峡不动产登记多长时间办结？", "修武县不动产登记多长时间办结?"),
+])
+def test_followups_are_resolved_against_the_turn_before(turn: str, previous: str, resolved: str) -> None:
+    documents = bundled_corpus().documents
+    assert is_followup(turn, documents)
+    assert resolve_followup(turn, previous, documents) == resolved
+
+
+@pytest.mark.parametrize("question", ["三门峡不动产登记多长时间办结", "企业开办需要几个工作日", "高压用户报装时限是多少"])
+def test_a_question_that_stands_on_its_own_is_not_rewritten(question: str) -> None:
+    documents = bundled_corpus().documents
+    assert not is_followup(question, documents)
+    assert resolve_followup(question, "平顶山高压用户报装时限是多少", documents) == question
+
+
+def test_a_place_outside_the_library_is_reported() -> None:
+    question = understand("开封市不动产一般登记几个工作日办结？", bundled_corpus().documents)
+    assert question.unknown_places == ("开封市",)
+    assert understand("三门峡不动产登记几个工作日办结", bundled_corpus().documents).unknown_places == ()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -20,12 +21,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _status(url: str) -> int:
+def _status(url: str) -> tuple[int, str]:
+    """HTTP status and body of a GET (0 when nothing answers)."""
     try:
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own local server
-            return response.status
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
     except OSError:
-        return 0
+        return 0, ""
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +45,10 @@ def base_url(settings: Settings) -> Iterator[str]:
     thread.start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600  # loading the index (or building it, the first time)
-    while _status(f"{url}/readyz") != 200:
+    while (ready := _status(f"{url}/readyz"))[0] != 200:
+        if '"failed"' in ready[1]:
+            server.should_exit = True
+            pytest.fail(f"the server could not load the index: {ready[1]}")
         if not thread.is_alive():
             pytest.fail("the uvicorn server stopped before it was ready")
         if time.monotonic() > deadline:

@@ -9,7 +9,7 @@ import pytest
 
 from qa.answer import ABSTAIN_TEXT
 from qa.extract import is_table_of_contents
-from qa.schemas import AskRequest, AskResponse, Filters
+from qa.schemas import AskRequest, AskResponse, Filters, Turn
 from qa.service import QAService
 from tests.qa.helpers import QUESTION, REGIONS, spans_valid
 
@@ -131,3 +131,19 @@ def test_confidence_ignores_a_table_of_contents(service: QAService) -> None:
     assert toc, "004's annex list is retrieved for this question"
     only_toc = replace(result, hits=toc)
     assert service.composer.confidence(only_toc.question, only_toc) == 0.0
+
+
+def test_a_place_the_library_lacks_is_named_in_the_reason(service: QAService) -> None:
+    answer = ask(service, "开封市不动产一般登记几个工作日办结？").answer
+    assert answer.abstained
+    assert "开封市" in answer.reason and "三门峡市" in answer.reason
+
+
+def test_a_followup_is_resolved_against_the_conversation(service: QAService) -> None:
+    request = AskRequest(question="那三门峡呢？", history=[Turn(question="平顶山高压用户报装时限是多少")])
+    response = service.ask(request)
+    assert response.resolved_question == "三门峡市高压用户报装时限是多少"
+    assert [p.place for p in response.answer.parts] == ["三门峡市"]
+    assert "24个工作日" in response.answer.text
+    alone = service.ask(AskRequest(question="企业开办需要几个工作日", history=[Turn(question=QUESTION)]))
+    assert alone.resolved_question == "企业开办需要几个工作日"

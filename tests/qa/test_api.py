@@ -207,7 +207,7 @@ def test_every_passage_of_the_index_points_at_its_source(client: TestClient, doc
 def test_search_returns_passages_only(client: TestClient, asked: dict) -> None:
     body = ask(client, "/api/search", question=QUESTION)
     assert "answer" not in body
-    assert set(body) == {"question", "mode", "passages", "applied_filters", "timings_ms"}
+    assert set(body) == {"question", "resolved_question", "mode", "passages", "applied_filters", "timings_ms"}
     assert body["mode"] == "hybrid"
     assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in asked["passages"] if p["rank"] <= 5]
     assert body["timings_ms"]["total"] >= 0
