@@ -95,9 +95,12 @@ def bench_serving(asks: int, burst_clients: int) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
             try:
-                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                ready = httpx.get(f"{url}/readyz", timeout=5)
+                if ready.status_code == 200:
                     break
-            except httpx.HTTPError:
+                if ready.json().get("status") == "failed":
+                    raise SystemExit(f"the server failed to load: {ready.json().get('detail')}")
+            except (httpx.HTTPError, ValueError):
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the server did not become ready")

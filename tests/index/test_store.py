@@ -137,7 +137,7 @@ def test_manifest_records_what_the_index_was_built_from(config: RetrieverConfig,
 
 def test_tampered_passage_file_is_never_served(config: RetrieverConfig, small_corpus: tuple[Path, Path],
                                                caplog: pytest.LogCaptureFixture) -> None:
-    corpus = load_corpus(*small_corpus)
+    corpus = load_small(*small_corpus)
     Retriever.open(config, corpus=corpus)
     stored = config.index_dir / "passages.jsonl"
     text = stored.read_text(encoding="utf-8")
@@ -157,7 +157,7 @@ def test_tampered_passage_file_is_never_served(config: RetrieverConfig, small_co
 
 def test_document_path_leaving_the_documents_folder_is_refused(config: RetrieverConfig,
                                                               small_corpus: tuple[Path, Path]) -> None:
-    Retriever.open(config, corpus=load_corpus(*small_corpus))
+    Retriever.open(config, corpus=load_small(*small_corpus))
     documents_file = config.index_dir / "documents.json"
     documents = json.loads(documents_file.read_text(encoding="utf-8"))
     documents[0]["file"] = "../../qa/config.py"
@@ -188,7 +188,7 @@ def test_build_killed_while_embedding_is_cleared_and_resumed(tmp_path: Path, con
     assert list(config.index_dir.parent.glob(".index.build-*")), "the kill left a stage folder"
     saved = sum(len(np.load(chunk)["keys"]) for chunk in chunks.glob("*.npz"))
 
-    retriever = Retriever.open(config, corpus=load_corpus(documents, manifest))
+    retriever = Retriever.open(config, corpus=load_small(documents, manifest))
     assert not list(config.index_dir.parent.glob(".index.build-*")), "the next build removed the stage folder"
     assert retriever.stored.manifest["embedded"] <= len(retriever.passages) - saved, "saved vectors were reused"
     assert retriever.stored.manifest["reused"] >= saved > 0

@@ -217,6 +217,16 @@ def test_failed_index_is_reported_briefly_by_healthz_and_readyz(tmp_path: Path) 
         assert client.get("/healthz").json()["status"] == "failed"
 
 
+def test_a_busy_machine_does_not_fail_loading(settings: Settings) -> None:
+    # Every embedding times out: the warm-up search is shed, yet the index is served.
+    busy = settings.model_copy(update={"embed_timeout": 0.000001})
+    with TestClient(create_app(busy), raise_server_exceptions=False) as client:
+        client.app.state.loader.wait(300)
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 200, client.get("/readyz").text
+        assert client.post("/api/ask", json={"question": "营商环境 warm-up 之后"}).status_code == 503
+
+
 # 10 · responses as the OpenAPI says
 
 
