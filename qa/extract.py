@@ -152,18 +152,20 @@ def _figure_window(sentence: str, ctx: Context, pattern: re.Pattern[str]) -> tup
     fragments = [m.group(0) for m in FRAGMENT.finditer(sentence)]
     best: tuple[float, int, str, str] | None = None
     for i, fragment in enumerate(fragments):
-        figures = [m.group(0) for m in pattern.finditer(fragment)]
+        found = list(pattern.finditer(fragment))
         # A year is when, not how much: it is the value only when nothing else is.
-        figures = [f for f in figures if not YEAR_ONLY.fullmatch(f)] or figures
+        figures = [m for m in found if not YEAR_ONLY.fullmatch(m.group(0))] or found
         if not figures:
             continue
+        # `分别不超过5个、16个、24个工作日`: the value is the whole run of figures.
+        value = fragment[figures[0].start() : figures[-1].end()] if len(figures) > 1 else figures[0].group(0)
         own = ctx.match(fragment)
         before = ctx.match(fragments[i - 1]) if i else 0.0
         # A subject named inside the figure's own fragment counts most; the fragment before adds context.
         score = own + 0.5 * before
         start = i - 1 if i and before > own else i
         text = "".join(fragments[start : i + 1])
-        candidate = (score, -i, text, figures[0])
+        candidate = (score, -i, text, value)
         if best is None or candidate[:2] > best[:2]:
             best = candidate
     if best is None:

@@ -63,3 +63,9 @@ def test_a_list_of_annexes_answers_with_its_titles(retriever: Retriever) -> None
     assert extract is not None
     assert "..." not in extract.text and "…" not in extract.text[:-1]
     assert extract.text.count("方案") >= 5
+
+
+def test_the_value_of_a_figure_list_is_the_whole_list(retriever: Retriever) -> None:
+    passage = _passage_with(retriever, "高压单电源普通客户、高压双电源普通客户分别不超过5个、16个、24个工作日")
+    extract = extract_how_much(passage, _context(retriever, "三门峡市高压用户报装时限是多少"))
+    assert extract is not None and extract.value == "不超过5个、16个、24个工作日"
