@@ -43,6 +43,9 @@ class EncoderConfig:
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     batch_size: int = 16
+    # Passages are long (up to 512 tokens): attention's activations grow with batch × length², so a small
+    # batch keeps a build's peak memory down at little cost in speed on CPU.
+    passage_batch_size: int = 2
     max_seq_length: int = 512
     quantize: bool = False  # int8 dynamic quantisation of the linear layers: about 2× faster on CPU
     query_backend: QueryBackend = QueryBackend.TORCH
@@ -142,13 +145,11 @@ class Encoder:
         step = self.config.batch_size * 4
         for start in range(0, len(order), step):
             chunk = order[start : start + step]
-            vectors[chunk] = self._encode([texts[i] for i in chunk], self.config.passage_prompt)
+            vectors[chunk] = _st_encode(self._model, [texts[i] for i in chunk], self.config.passage_prompt,
+                                        self.config.passage_batch_size)
             if progress:
                 progress(len(chunk))
         return vectors
-
-    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
-        return _st_encode(self._model, texts, prompt, self.config.batch_size)
 
 
 def load_sentence_transformer(model_name: str, max_seq_length: int, quantize: bool):  # noqa: ANN201
