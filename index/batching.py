@@ -5,6 +5,10 @@ to `max_batch`, after waiting at most `max_wait_ms` for more), runs the batch fu
 hands each caller its own result. While one batch runs, the next one queues, so batches grow with
 the load instead of requests fighting over the cores (as Hugging Face TEI and Triton do).
 
+On a CPU a forward pass costs about the same per question whatever the batch (`policy-qa bench
+api`), so more than one worker (`workers`) may run batches at once, each on its own core, sharing
+one model: onnxruntime runs one session from several threads.
+
 Nothing waits without limit: a full queue refuses at once and a caller gives up at its deadline,
 both with `Overloaded`, which the service answers with 503 and Retry-After.
 """
@@ -36,13 +40,14 @@ class Overloaded(RuntimeError):
 @dataclass(frozen=True)
 class BatchingConfig:
     max_batch: int = 16  # items in one forward pass
-    max_wait_ms: float = 2.0  # how long a batch that is not full waits for more items
+    max_wait_ms: float = 0.0  # how long a batch that is not full waits for more items
     max_queue: int = 32  # items waiting for the worker; one more is refused at once
     timeout: float = 5.0  # seconds a caller waits for its result before giving up
     retry_after: int = 1  # seconds, told to refused callers
+    workers: int = 1  # threads that take batches from the queue and run them at once
 
     def __post_init__(self) -> None:
-        if self.max_batch < 1 or self.max_queue < 1 or self.max_wait_ms < 0 or self.timeout <= 0:
+        if self.max_batch < 1 or self.max_queue < 1 or self.max_wait_ms < 0 or self.timeout <= 0 or self.workers < 1:
             raise ValueError(f"invalid batching settings: {self}")
 
 
@@ -66,14 +71,18 @@ class DynamicBatcher(Generic[Item, Result]):
         self._closed = False
         self.batches = 0  # forward passes run, and the items they held: the mean batch size is their ratio
         self.items = 0
-        self._started = threading.Event()
-        self._start_error: BaseException | None = None
-        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
-        self._thread.start()
-        # Callers' deadlines should not include loading the model: wait here for the worker to be ready.
-        self._started.wait()
-        if self._start_error is not None:
-            raise self._start_error
+        self._start_errors: list[BaseException] = []
+        self._threads: list[threading.Thread] = []
+        # Callers' deadlines should not include loading the model: wait here for the workers to be ready,
+        # one after the other (the first loads the model; the others find it loaded).
+        for i in range(config.workers):
+            started = threading.Event()
+            self._threads.append(threading.Thread(target=self._work, args=(started,), name=f"{name}-{i}", daemon=True))
+            self._threads[-1].start()
+            started.wait()
+            if self._start_errors:
+                self.close()
+                raise self._start_errors[0]
 
     def submit(self, item: Item) -> Result:
         """The result for `item`, computed in a batch with whatever else is queued."""
@@ -97,7 +106,8 @@ class DynamicBatcher(Generic[Item, Result]):
         with self._changed:
             self._closed = True
             self._changed.notify_all()
-        self._thread.join(self.config.timeout)
+        for thread in self._threads:
+            thread.join(self.config.timeout)
 
     def _next_batch(self) -> list[_Job[Item, Result]] | None:
         with self._changed:
@@ -111,15 +121,15 @@ class DynamicBatcher(Generic[Item, Result]):
             count = min(len(self._queue), self.config.max_batch)
             return [self._queue.popleft() for _ in range(count)]
 
-    def _work(self) -> None:
+    def _work(self, started: threading.Event) -> None:
         try:
             if self._on_start:
                 self._on_start()
         except BaseException as error:  # told to the constructor, which raises it
-            self._start_error = error
+            self._start_errors.append(error)
             return
         finally:
-            self._started.set()
+            started.set()
         while (batch := self._next_batch()) is not None:
             batch = [job for job in batch if not job.abandoned]
             if not batch:
@@ -132,8 +142,9 @@ class DynamicBatcher(Generic[Item, Result]):
                 log.exception("a batch of %d failed", len(batch))
                 for job in batch:
                     job.error = error
-            self.batches += 1
-            self.items += len(batch)
+            with self._changed:
+                self.batches += 1
+                self.items += len(batch)
             for job in batch:
                 job.done.set()
         with self._changed:  # closed: nobody is left waiting

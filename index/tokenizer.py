@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from functools import cached_property
+from collections.abc import Iterable
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import jieba
@@ -22,6 +23,10 @@ UNITS = ("个工作日", "工作日", "个小时", "小时", "个环节", "环�
          "元", "万人", "万", "%", "个", "项", "次", "件", "家", "公里", "千伏", "伏", "平方米", "亩", "分钟", "倍")
 FIGURE = re.compile(r"\d+(?:\.\d+)?(?:%|" + "|".join(u for u in UNITS if u != "%") + ")")
 WORD = re.compile(r"[\w%]")
+# jieba cuts a text block by block (runs of Han, Latin and digits, and what lies between them), each
+# on its own, so a block's tokens are the same wherever it occurs: they are cached per block. A
+# passage's sentences and fragments, which answers tokenise again, then cost a few look-ups.
+BLOCK_CACHE_SIZE = 1 << 16
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -34,6 +39,7 @@ class Tokenizer:
     def __init__(self, user_dict: Path = USER_DICT, stopwords: Path = STOPWORDS) -> None:
         self.user_dict = user_dict
         self.stopwords = frozenset(stopwords.read_text(encoding="utf-8").split())
+        self._block_tokens = lru_cache(maxsize=BLOCK_CACHE_SIZE)(self._cut_block)
 
     @cached_property
     def _jieba(self) -> jieba.Tokenizer:
@@ -44,10 +50,17 @@ class Tokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         text = normalize(text)
-        tokens = [t for t in self._jieba.lcut_for_search(text, HMM=False) if self._keep(t.strip())]
-        tokens = [t.strip() for t in tokens]
+        tokens = [t for block in jieba.re_han_default.split(text) if block for t in self._block_tokens(block)]
         tokens += FIGURE.findall(text)
         return tokens
+
+    def warm(self, texts: Iterable[str]) -> None:
+        """Cut these texts' blocks now (at load), so that requests find them cut."""
+        for text in texts:
+            self.tokenize(text)
+
+    def _cut_block(self, block: str) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self._jieba.lcut_for_search(block, HMM=False) if self._keep(t.strip()))
 
     def _keep(self, token: str) -> bool:
         return bool(token) and token not in self.stopwords and bool(WORD.search(token))

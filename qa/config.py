@@ -62,13 +62,14 @@ class Settings(BaseSettings):
     threads: int = Field(max(1, (os.cpu_count() or 1) - 1), ge=1,
                          description="threads of the query encoder (set once, in its worker)")
 
-    # Load: one worker embeds the questions of concurrent requests together (index/batching.py).
-    # A forward pass of 16 short questions costs a few single ones on 2 cores, and 16 is what a
-    # full in-flight bound can queue, so under load every request waits for one pass at most.
+    # Load: encoder workers embed the questions of concurrent requests together (index/batching.py).
+    # 16 is what a full in-flight bound can queue, so under load every request waits for one pass at most.
     embed_batch_size: int = Field(16, ge=1, le=256, description="questions per forward pass")
-    # A lone request starts at once; 2 ms lets requests arriving together share a pass. Longer
-    # only adds latency: under load the queue fills while the previous pass runs.
-    embed_max_wait_ms: float = Field(2.0, ge=0, le=100, description="how long a batch waits to fill")
+    # A lone request starts at once. Waiting for a batch to fill only adds latency: on a CPU a pass
+    # costs about the same per question whatever the batch, and under load the queue fills while
+    # the previous pass runs.
+    embed_max_wait_ms: float = Field(0.0, ge=0, le=100, description="how long a batch waits to fill")
+    embed_workers: int = Field(1, ge=1, le=64, description="encoder threads that run passes at once (one model)")
     # /api/ask, /api/search and /retrieval requests served at once; one more gets 503 with
     # Retry-After at once. On 2 cores 16 keep the encoder's batches full while bounding the wait
     # to about one batch plus 16 answers (`policy-qa bench api`: p99 at 64 clients).
@@ -153,7 +154,7 @@ class Settings(BaseSettings):
     def batching_config(self) -> BatchingConfig:
         # The queue never holds more than the requests in flight; the same bound guards other callers.
         return BatchingConfig(self.embed_batch_size, self.embed_max_wait_ms, self.max_in_flight, self.embed_timeout,
-                              self.retry_after)
+                              self.retry_after, self.embed_workers)
 
 
 def _is_loopback(host: str) -> bool:

@@ -148,3 +148,35 @@ def test_a_failing_batch_fails_its_callers_and_the_worker_lives_on() -> None:
         assert batcher.submit("7") == 7
     finally:
         batcher.close()
+
+
+def test_workers_run_batches_at_once() -> None:
+    """Two workers: two batches in flight together (each waits until the other has started)."""
+    both_running = threading.Barrier(2, timeout=30)
+
+    def run(items: list[str]) -> list[str]:
+        both_running.wait()  # breaks (BrokenBarrierError) unless another batch runs meanwhile
+        return [item.upper() for item in items]
+
+    batcher = DynamicBatcher(run, BatchingConfig(max_batch=1, max_wait_ms=0, timeout=60, workers=2))
+    try:
+        assert sorted(_run_together(2, lambda i: batcher.submit("ab"[i]))) == ["A", "B"]
+        assert (batcher.batches, batcher.items) == (2, 2)
+    finally:
+        batcher.close()
+
+
+def test_concurrent_callers_of_two_encoder_workers_each_get_their_own_vector(retriever: Retriever) -> None:
+    """One model, two threads running it at once (onnxruntime sessions are shared between threads)."""
+    encoder = Encoder(retriever.encoder.config)
+    encoder.start_batching(BatchingConfig(max_batch=2, max_wait_ms=0, max_queue=64, timeout=300, workers=2))
+    try:
+        questions = list(dict.fromkeys(q.question for q in load_gold()))[20:36]
+        vectors = _run_together(len(questions), lambda i: encoder.embed_query(questions[i]))
+        assert encoder.batcher.items == len(questions)  # warm-ups run outside the queue
+        single = np.stack([retriever.encoder.embed_queries([q])[0] for q in questions])
+        similarity = np.stack(vectors) @ single.T
+        assert (np.diag(similarity) >= 0.9999).all()
+        assert (similarity.argmax(axis=1) == np.arange(len(questions))).all()
+    finally:
+        encoder.stop_batching()

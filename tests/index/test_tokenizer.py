@@ -1,6 +1,8 @@
+import re
+
 from corpus.documents import bundled_corpus
 from index.domain_terms import mine_domain_terms
-from index.tokenizer import USER_DICT, Tokenizer
+from index.tokenizer import FIGURE, USER_DICT, Tokenizer, normalize
 
 tokenizer = Tokenizer()
 
@@ -34,3 +36,24 @@ def test_user_dict_is_what_mining_the_corpus_gives() -> None:
     """The committed dictionary is reproducible: `policy-qa index userdict` regenerates it."""
     committed = {line.split(" ")[0] for line in USER_DICT.read_text(encoding="utf-8").splitlines() if line}
     assert committed == set(mine_domain_terms(bundled_corpus().passages))
+
+
+def test_tokens_cut_block_by_block_are_jieba_on_the_whole_text() -> None:
+    """Blocks are cached apart (index/tokenizer.py); the tokens must be those of cutting each text whole,
+    for every passage of the bundled documents and every sentence of it (what answers tokenise)."""
+    fresh = Tokenizer()
+    whole = fresh._jieba  # the same dictionary, cut in one go as before the block cache
+
+    def cut_whole(text: str) -> list[str]:
+        text = normalize(text)
+        tokens = [t.strip() for t in whole.lcut_for_search(text, HMM=False) if fresh._keep(t.strip())]
+        return tokens + FIGURE.findall(text)
+
+    texts = []
+    for p in bundled_corpus().passages:
+        texts.append(" ".join(p.section_path) + p.text)
+        texts += [s for s in re.split(r"(?<=[。；;！？])", p.text) if s]
+    for text in texts:
+        assert fresh.tokenize(text) == cut_whole(text), text
+    # A second pass reads the cache: still the same.
+    assert all(fresh.tokenize(text) == cut_whole(text) for text in texts[:200])
