@@ -43,11 +43,14 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.YES_NO, re.compile(r"是否|能不能|能否|可不可以|可否|会不会|有没有|是不是|吗\s*[？?]?\s*$|"
                                r"^(?:is|are|can|does|do|will)\b", re.I)),
     (Intent.HOW_MUCH, re.compile(r"多少|几个|几天|几项|几类|几次|几家|几成|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
-                                 r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|"
+                                 r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|数量|次数|人数|时长|用时|办理时间|平均时间|"
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
 ]
 # A question that sets documents side by side, even when it names no place.
 COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同|哪个城市|哪个地方|哪里更|差异|区别|变化|compare", re.I)
+# The words that ask rather than name: the subject of `全市重点项目观摩活动一年组织几次` is what is left.
+QUESTION_WORDS = re.compile(r"多长时间|多少|多久|多长|几[个天项类次家成件条名种]?|什么|啥|怎么办|怎么|怎样|如何|哪[个些几里一家]?|"
+                            r"谁|吗|呢|是否|算不算|属不属于|能不能|能否|可否|有没有|是不是|请问")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 
@@ -82,6 +85,11 @@ class Question:
     named: NamedScope  # places and years named, and their documents
     comparison: bool  # asks to set documents side by side
     unknown_places: tuple[str, ...] = ()  # places named that no document of the library governs
+
+    @property
+    def subject(self) -> str:
+        """The normalised question without its question words: what an answer must be about."""
+        return QUESTION_WORDS.sub(" ", self.normalized)
 
     @property
     def latin(self) -> bool:

@@ -8,6 +8,7 @@ place then year; when nothing answers, the service abstains and says why.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ NO_FIGURE = "相关条款没有给出所问的数字。"
 NO_DATE = "相关条款没有给出所问的时间。"
 MAX_PARTS = 8
 MAX_TERMS = 12
+SINGLE_CHARACTER_WEIGHT = 0.5
 FIRST_PART_DEPTH = 3  # the first part comes from one of the top passages
 ANSWER_DEPTH = 20  # candidates the answer reads: a city whose passage ranks 12th still answers
 
@@ -80,9 +82,11 @@ class AnswerComposer:
     def _weights(self, question: Question) -> dict[str, float]:
         lexical = self.retriever.lexical
         named = set(question.named.regions) | {str(y) for y in question.named.years}
-        terms = self._terms(question.normalized)
+        terms = self._terms(question.subject)
         # Places and years decide which document answers, not which sentence.
-        weights = {t: max(lexical.idf(t), 0.0) for t in terms if not any(t in place for place in named)}
+        # A single character is mostly a word jieba could not join (`拿地` → `拿`, `地`): it counts for less.
+        weights = {t: max(lexical.idf(t), 0.0) * (SINGLE_CHARACTER_WEIGHT if len(t) == 1 else 1.0)
+                   for t in terms if not any(t in place for place in named)}
         if len(weights) > MAX_TERMS:
             # A long, many-part question is judged on its most telling terms that the library knows
             # (an unseen term gets the highest IDF, so it would crowd out every known one).
@@ -178,7 +182,10 @@ class AnswerComposer:
         if len(chosen) > 1:
             chosen.sort(key=lambda c: (c.hit.document.region, c.hit.document.year or 0))
         parts = [self._part(c, question) for c in chosen]
-        text = "；".join(f"{p.label}：{p.text}" for p in parts) + "。"
+        if question.single_document and len(parts) == 1:
+            text = parts[0].text + "。"  # the question named the document: the label would repeat it
+        else:
+            text = "；".join(f"{p.label}：{p.text}" for p in parts) + "。"
         return Answer(text, False, round(confidence, 4), parts, question.intent)
 
     def _choose(self, question: Question, result: SearchResult) -> list[_Candidate]:
@@ -191,6 +198,10 @@ class AnswerComposer:
         named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
         hits = [h for h in result.hits[:ANSWER_DEPTH] if not named or h.document.doc_id in named or per_document]
         top_score = hits[0].score if hits else 0.0
+        # The first part: of the top passages, the best-ranked that states the asked-for fact about the subject.
+        first = next((h for h in self._stating(question, hits[:FIRST_PART_DEPTH])), None)
+        if first is not None:
+            hits = [first, *(h for h in hits if h is not first)]
         for hit in hits:
             doc_id = hit.document.doc_id
             if doc_id in per_document or (is_table_of_contents(hit.passage) and question.intent is not Intent.LIST):
@@ -212,6 +223,18 @@ class AnswerComposer:
         if not per_document and fallback is not None:
             return [fallback]
         return list(per_document.values())
+
+    def _stating(self, question: Question, hits: list[Hit]) -> Iterator[Hit]:
+        """Hits whose extract states a figure or date asked for about the subject (every hit, for the
+        intents that ask for neither)."""
+        extractor = EXTRACTORS[question.intent]
+        for hit in hits:
+            if question.intent not in (Intent.HOW_MUCH, Intent.WHEN):
+                yield hit
+                continue
+            extract = extractor(hit.passage, self._context(question, hit.passage))
+            if extract is not None and extract.value is not None and extract.score >= self.min_slot:
+                yield hit
 
     def _joins(self, question: Question, candidate: _Candidate, top_score: float) -> bool:
         """Another document's part joins when it states the asked-for fact: a document the question

@@ -37,6 +37,10 @@ EMPTY_ROW = re.compile(r"[\s|:\-—]*")
 FOOTNOTE_NUMBER = re.compile(r"^\s*\d{1,2}\s*")
 TOC_LINE = re.compile(r"\.{4,}|…{2,}|·{4,}")
 MAX_EXTRACT = 220
+ASIDE = re.compile(r"[（(][^（()）]*[)）]")
+MAX_SPAN_FRAGMENTS = 8
+STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
+SPAN_LENGTH_COST = 0.004  # coverage a character must add to join a span (tuned on the gold set)
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,17 @@ class Context:
 
     def match(self, text: str) -> float:
         """IDF-weighted share of the question's terms (or their synonyms) that the text contains."""
+        return self.weight(self.covered(text))
+
+    def covered(self, text: str) -> frozenset[int]:
+        """Which of the question's terms (by position) the text contains, itself or a synonym."""
+        present = self.tokens(text)
+        return frozenset(i for i, (_, words) in enumerate(self._terms) if not words.isdisjoint(present))
+
+    def weight(self, covered: frozenset[int]) -> float:
         if self._total <= 0:
             return 0.0
-        present = self.tokens(text)
-        return sum(w for w, words in self._terms if not words.isdisjoint(present)) / self._total
+        return sum(self._terms[i][0] for i in covered) / self._total
 
 
 def clean(text: str) -> str:
@@ -146,64 +157,71 @@ def best_sentence(passage: Passage, ctx: Context, require: re.Pattern[str] | Non
     return sentence, max(score, 0.0)
 
 
-def _figure_window(sentence: str, ctx: Context, pattern: re.Pattern[str]) -> tuple[str, str, float] | None:
-    """The clause fragment that holds a figure (or date) nearest the question's subject, with the
-    fragment before it when that names the subject (`业务办理时间…，…分别不超过5个、16个、24个工作日`)."""
-    fragments = [m.group(0) for m in FRAGMENT.finditer(sentence)]
-    best: tuple[float, int, str, str] | None = None
+def best_span(fragments: list[str], ctx: Context, keep: int | None = None,
+              stating: re.Pattern[str] | None = None) -> str:
+    """The run of fragments that states the most of the question for its length: each fragment must
+    earn its characters with question terms it adds, or by stating a figure or date (`stating`) — the
+    figures beside the one asked for (`一般登记2个工作日内，抵押登记1个工作日内`) and the time they hold
+    by. `keep` is a fragment the run must hold (the figure)."""
+    covers = [ctx.covered(f) for f in fragments]
+    lengths = [len(ASIDE.sub("", f)) for f in fragments]  # a bracketed qualifier costs nothing: it goes with its figure
+    gains = [STATING_GAIN if stating is not None and (stating.search(f) or DATE.search(f)) else 0.0 for f in fragments]
+    best: tuple[float, int, int] | None = None
+    for i in range(len(fragments) if keep is None else keep + 1):
+        covered: frozenset[int] = frozenset()
+        length, gain = 0, 0.0
+        for j in range(i, min(len(fragments), i + MAX_SPAN_FRAGMENTS)):
+            covered |= covers[j]
+            length += lengths[j]
+            gain += gains[j]
+            if keep is not None and j < keep:
+                continue
+            score = ctx.weight(covered) + gain - SPAN_LENGTH_COST * length
+            if best is None or score > best[0]:
+                best = (score, i, j)
+    if best is None:
+        return "".join(fragments)
+    return "".join(fragments[best[1] : best[2] + 1])
+
+
+def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str]) -> tuple[int, str, float] | None:
+    """The clause fragment that holds a figure (or date) nearest the question's subject: its index,
+    the figure and how well it (with the fragment before, which often names the subject) matches."""
+    best: tuple[float, int, str] | None = None
     for i, fragment in enumerate(fragments):
-        found = list(pattern.finditer(fragment))
-        # A year is when, not how much: it is the value only when nothing else is.
-        figures = [m for m in found if not YEAR_ONLY.fullmatch(m.group(0))] or found
+        # A year is when, not how much.
+        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or not YEAR_ONLY.fullmatch(m.group(0))]
         if not figures:
             continue
         # `分别不超过5个、16个、24个工作日`: the value is the whole run of figures.
         value = fragment[figures[0].start() : figures[-1].end()] if len(figures) > 1 else figures[0].group(0)
-        own = ctx.match(fragment)
-        before = ctx.match(fragments[i - 1]) if i else 0.0
         # A subject named inside the figure's own fragment counts most; the fragment before adds context.
-        score = own + 0.5 * before
-        start = i - 1 if i and before > own else i
-        text = "".join(fragments[start : i + 1])
-        candidate = (score, -i, text, value)
+        score = ctx.match(fragment) + (0.5 * ctx.match(fragments[i - 1]) if i else 0.0)
+        if best is None or score > best[0]:
+            best = (score, i, value)
+    return None if best is None else (best[1], best[2], best[0])
+
+
+def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FIGURE) -> Extract | None:
+    """The span stating a figure (or date) about the question's subject: the fragment with the figure
+    and the fragments around it that name what it is about. A heading states it only when no body
+    sentence does (`2.完成…知识库目标30000条。` heads a clause whose body gives no figure)."""
+    best: tuple[bool, float, list[str], int, str] | None = None
+    for s in sentences(passage.text):
+        if is_duty_note(s):
+            continue  # `完成时限：2021年5月` is when the clause is due, not a figure it states
+        fragments = FRAGMENT.findall(s)
+        found = _figure_fragment(fragments, ctx, pattern)
+        if found is None:
+            continue
+        index, value, fragment_score = found
+        candidate = (not is_heading_only(s, passage), 0.6 * fragment_score + 0.4 * ctx.match(s), fragments, index, value)
         if best is None or candidate[:2] > best[:2]:
             best = candidate
     if best is None:
         return None
-    return best[2], best[3], best[0]
-
-
-def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FIGURE) -> Extract | None:
-    """The sentence stating a figure (or date) about the question's subject; a long sentence is cut
-    to the fragments from the subject to the last figure that follows it."""
-    best: tuple[float, str, str] | None = None
-    for s in sentences(passage.text):
-        if is_heading_only(s, passage):
-            continue
-        window = _figure_window(s, ctx, pattern)
-        if window is None:
-            continue
-        text, value, fragment_score = window
-        score = 0.6 * fragment_score + 0.4 * ctx.match(s)
-        if best is None or score > best[0]:
-            best = (score, _figure_span(s, text, pattern), value)
-    if best is None:
-        return None
-    score, text, value = best
-    return Extract(_cut(clean(text)), value, score)
-
-
-def _figure_span(sentence: str, window: str, pattern: re.Pattern[str], limit: int = 160) -> str:
-    """The whole sentence when short; otherwise the window and the fragments after it that state figures."""
-    if len(sentence) <= limit:
-        return sentence
-    start = sentence.find(window)
-    end = start + len(window)
-    for fragment in FRAGMENT.findall(sentence[end:]):
-        if not pattern.search(fragment) or end - start + len(fragment) > limit:
-            break
-        end += len(fragment)
-    return sentence[start:end]
+    _, score, fragments, index, value = best
+    return Extract(_cut(clean(best_span(fragments, ctx, keep=index, stating=pattern))), value, score)
 
 
 def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:

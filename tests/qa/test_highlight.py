@@ -10,6 +10,8 @@ from index.retriever import Retriever
 from qa.highlight import highlight_spans, merge_spans
 from tests.qa.helpers import QUESTION, spans_valid
 
+NUMERAL = re.compile(r"\d|[一二两三四五六七八九十百千]")
+
 
 def marked(text: str, question: str = "") -> list[str]:
     return [text[start:end] for start, end in highlight_spans(text, question)]
@@ -76,7 +78,7 @@ def test_highlights_valid_on_every_passage(retriever: Retriever) -> None:
         spans = highlight_spans(passage.text, QUESTION)
         assert spans_valid([list(s) for s in spans], passage.text), passage.passage_id
         for start, end in spans:
-            assert re.search(r"\d", passage.text[start:end]), (passage.passage_id, passage.text[start:end])
+            assert NUMERAL.search(passage.text[start:end]), (passage.passage_id, passage.text[start:end])
         with_spans += bool(spans)
     assert with_spans > len(retriever.passages) / 2
 
