@@ -13,7 +13,9 @@ Then, in this process with the server stopped: the bare costs of the same questi
 (Encoder.embed_query with an empty cache and no batching; BM25).
 
 Prints per phase: requests served, req/s, p50/p95/p99/max of the served requests, other errors,
-shed requests, and the encoder's mean batch; then issue 12's targets, as ratios of the same run.
+shed requests, the encoder's mean batch, and the CPU time the server process and the clients took
+per request (/proc; CPU time, unlike wall time, hardly changes when other work shares the cores);
+then issue 12's targets, as ratios of the same run.
 Bounded: N requests per phase, a time budget per phase, and a server that exits with its parent.
 """
 
@@ -181,6 +183,12 @@ class Phase:
     cut_short: bool = False
     batches: int = 0  # the encoder's forward passes during the phase, and the questions they held
     items: int = 0
+    server_cpu_s: float = float("nan")  # CPU time (user + system) of the server process during the phase
+    client_cpu_s: float = float("nan")  # … and of this process (the clients)
+
+    def cpu_ms_per_request(self, seconds: float) -> float:
+        answered = len(self.latencies_ms) + len(self.shed_ms)
+        return seconds * 1000 / answered if answered else float("nan")
 
     @property
     def name(self) -> str:
@@ -221,7 +229,17 @@ def ask(client: httpx.Client, question: str, phase: Phase, lock: threading.Lock)
     return retry_after
 
 
-def run_phase(base_url: str, questions: list[str], clients: int, budget_s: float = PHASE_BUDGET_S) -> Phase:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; nan elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
+
+
+def run_phase(base_url: str, questions: list[str], clients: int, budget_s: float = PHASE_BUDGET_S,
+              server_pid: int | None = None) -> Phase:
     phase = Phase(clients)
     lock = threading.Lock()
     pending = iter(questions)
@@ -232,6 +250,8 @@ def run_phase(base_url: str, questions: list[str], clients: int, budget_s: float
                 http.post("/api/ask", json={"question": q, "top_k": 5})
             http.get("/healthz")
         before = clear_server_cache(https[0])
+        server_cpu = cpu_seconds(server_pid) if server_pid else float("nan")
+        client_cpu = time.process_time()
         started = time.perf_counter()
 
         def worker(http: httpx.Client) -> None:
@@ -253,6 +273,9 @@ def run_phase(base_url: str, questions: list[str], clients: int, budget_s: float
         for t in threads:
             t.join()
         phase.wall_s = time.perf_counter() - started
+        phase.client_cpu_s = time.process_time() - client_cpu
+        if server_pid:
+            phase.server_cpu_s = cpu_seconds(server_pid) - server_cpu
         after = clear_server_cache(https[0])
         phase.batches, phase.items = after[0] - before[0], after[1] - before[1]
     finally:
@@ -321,14 +344,16 @@ def load() -> str:
 
 
 def report(phases: list[Phase], handled: list[float], bare: dict[str, list[float]]) -> None:
-    print("\n| clients | served | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | shed | shed p99 ms | mean batch |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| clients | served | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | shed | shed p99 ms | mean batch "
+          "| CPU ms/request: server / clients |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for ph in phases:
         batch = f"{ph.items / ph.batches:.1f}" if ph.batches else "-"
         shed_p99 = f"{percentile(ph.shed_ms, 0.99):.1f}" if ph.shed_ms else "-"
         print(f"| {ph.clients} | {len(ph.latencies_ms)} | {ph.throughput:.1f} | {ph.p(0.5):.1f} | {ph.p(0.95):.1f} | "
               f"{ph.p(0.99):.1f} | {max(ph.latencies_ms, default=float('nan')):.1f} | {len(ph.errors)} | "
-              f"{len(ph.shed_ms)} | {shed_p99} | {batch} |")
+              f"{len(ph.shed_ms)} | {shed_p99} | {batch} | {ph.cpu_ms_per_request(ph.server_cpu_s):.1f} / "
+              f"{ph.cpu_ms_per_request(ph.client_cpu_s):.1f} |")
     for ph in phases:
         if ph.errors:
             print(f"  {ph.name}: {len(ph.errors)} failed requests, first: {ph.errors[0]}")
@@ -386,7 +411,8 @@ def main(requests: int = 200, clients: list[int] | None = None) -> None:
             ready_s = wait_ready(server)
             print(f"server: ready after {ready_s:.1f} s", flush=True)
             for n, count in enumerate(clients):
-                phases.append(run_phase(server.base_url, questions[n * requests:(n + 1) * requests], count))
+                phases.append(run_phase(server.base_url, questions[n * requests:(n + 1) * requests], count,
+                                        server_pid=server.process.pid))
                 print(f"  {phases[-1].name}: {len(phases[-1].latencies_ms)} served, {len(phases[-1].shed_ms)} shed, "
                       f"{len(phases[-1].errors)} errors in {phases[-1].wall_s:.1f} s", flush=True)
         finally:

@@ -158,7 +158,9 @@ class QAService:
         parts = [AnswerPartOut(**asdict(p)) for p in answer.parts]
         rows = [AnswerRowOut(place=p.place, year=p.year, value=p.value, text=p.text, citation=p.citation,
                              doc_id=p.doc_id) for p in answer.parts] if len(answer.parts) > 1 else []
-        return AskResponse(**base.model_dump(), answer=AnswerOut(
+        # The search response's fields are validated models already: passed on as they are, not dumped
+        # and validated again.
+        return AskResponse(**dict(base), answer=AnswerOut(
             text=answer.text, abstained=answer.abstained, confidence=answer.confidence, citations=answer.citations,
             parts=parts, intent=str(answer.intent), reason=answer.reason, rows=rows))
 

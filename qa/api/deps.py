@@ -12,18 +12,20 @@ from qa.config import Settings
 from qa.service import QAService, ServiceLoader
 
 
-def get_loader(request: Request) -> ServiceLoader:
+# Dependencies that only read app state are `async def`: FastAPI runs a plain `def` one in a worker
+# thread, two thread hops per request for a dictionary look-up.
+async def get_loader(request: Request) -> ServiceLoader:
     return request.app.state.loader
 
 
-def get_service(loader: Annotated[ServiceLoader, Depends(get_loader)]) -> QAService:
+async def get_service(loader: Annotated[ServiceLoader, Depends(get_loader)]) -> QAService:
     if loader.service is None:
         detail = loader.error or "index is still loading; retry shortly"
         raise HTTPException(status_code=503, detail=detail, headers={"Retry-After": "5"})
     return loader.service
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -41,7 +43,7 @@ def bearer_key_problem(authorization: str | None, expected: bytes) -> KeyProblem
     return None if hmac.compare_digest(key.strip().encode("latin-1", errors="replace"), expected) else KeyProblem.WRONG
 
 
-def require_api_key(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+async def require_api_key(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
     """The key that guards /retrieval guards changes to the library too."""
     problem = bearer_key_problem(authorization, request.app.state.retrieval_key)
     if problem is KeyProblem.MISSING:
