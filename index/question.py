@@ -36,7 +36,8 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.WHEN, re.compile(r"什么时候|何时|哪天|哪一天|几月|哪年|哪一年|什么时间|时间节点|完成时限|截止|起施行|施行日期|"
                              r"从何时|何日|日期|\bwhen\b|what date|by when", re.I)),
     (Intent.DEFINITION, re.compile(r"什么意思|是指什么|指什么|指的是|是指|什么是|什么叫|何为|怎么认定|如何认定|怎么界定|"
-                                   r"如何界定|认定标准|定义|含义|算不算|属不属于|全称|具体指|分别是|是哪[两三四五六七八九十几]|"
+                                   r"如何界定|认定标准|定义|含义|算不算|属不属于|全称|具体指|分别是|是哪[两三四五六七八九十几]|什么样的|"
+                                   r"按什么标准|什么标准|按什么.{0,4}划分|怎么划分|如何划分|怎么认定|"
                                    r"\bwhat (?:is|are|does)\b.*\b(?:mean|definition)|\bdefine\b", re.I)),
     (Intent.LIST, re.compile(r"哪些|哪几|包括什么|包含什么|有什么|有哪|哪[两三四五六七八九十]|分成|分为|"
                              r"\bwhich\b|\blist\b|what (?:are|kinds)", re.I)),
@@ -46,6 +47,7 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                                  r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|数量|次数|人数|时长|用时|办理时间|平均时间|"
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
 ]
+DEFINITION_CUE = dict(INTENT_CUES)[Intent.DEFINITION]
 # A question that sets documents side by side, even when it names no place.
 COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同|哪个城市|哪个地方|哪里更|差异|区别|变化|compare", re.I)
 # The words that ask rather than name: the subject of `全市重点项目观摩活动一年组织几次` is what is left.
@@ -88,8 +90,10 @@ class Question:
 
     @property
     def subject(self) -> str:
-        """The normalised question without its question words: what an answer must be about."""
-        return QUESTION_WORDS.sub(" ", self.normalized)
+        """The normalised question without its question words (and a definition's cue, `怎么认定`):
+        what an answer must be about."""
+        text = QUESTION_WORDS.sub(" ", self.normalized)
+        return DEFINITION_CUE.sub(" ", text) if self.intent is Intent.DEFINITION else text
 
     @property
     def latin(self) -> bool:

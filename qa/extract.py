@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from corpus.models import Passage, PassageKind
@@ -48,6 +48,7 @@ class Extract:
     text: str
     value: str | None  # the figure, date or units the extract states
     score: float  # how well it matches the question's subject (0-1)
+    states: bool = True  # False: only the best sentence, not the kind of statement the intent asks for
 
 
 Weights = dict[str, float]
@@ -281,7 +282,8 @@ def extract_who(passage: Passage, ctx: Context) -> Extract | None:
 def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
     found = best_sentence(passage, ctx, DEFINES)
     if found is None:
-        return extract_sentence(passage, ctx)
+        sentence = extract_sentence(passage, ctx)
+        return None if sentence is None else replace(sentence, states=False)
     sentence, score = found
     text = sentence
     # A definition whose conditions or items continue after its colon runs on into the next passages.
