@@ -48,6 +48,25 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
 ]
 DEFINITION_CUE = dict(INTENT_CUES)[Intent.DEFINITION]
+class Measure(StrEnum):
+    """What kind of figure a how-much question asks for, when it says."""
+
+    DURATION = "duration"  # 几个工作日, 多少天, 多久
+    MONEY = "money"  # 多少钱, 多少万元, 收费
+    SHARE = "share"  # 百分之多少, 比例, 占比
+    COUNT = "count"  # 多少家, 几项, 几次
+
+
+# A question that names no unit asks for no particular measure.
+MEASURE_CUES: list[tuple[Measure, re.Pattern[str]]] = [
+    (Measure.MONEY, re.compile(r"多少钱|[几多]少?[万亿]?元|[收交贷]多少|(?:补贴|奖励|费用|金额|投资)(?:是|为|有)?多少|"
+                               r"how much money|\bcost\b", re.I)),
+    (Measure.SHARE, re.compile(r"百分之|比例|占比|比率|几成|率(?:要求?)?(?:是|为|达到|提高到|提升到)?多少|percentage|\bshare\b|"
+                               r"\brate\b", re.I)),
+    (Measure.DURATION, re.compile(r"[几多]少?个?(?:工作日|天|小时|个月|周|分钟)|多久|多长时间|时限|时长|用时|"
+                                  r"how long|how many (?:working )?days", re.I)),
+    (Measure.COUNT, re.compile(r"[几多]少?[个名]?[项家件次条名户座所台人类批篇]|how many", re.I)),
+]
 # A question that sets documents side by side, even when it names no place.
 COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同|哪个城市|哪个地方|哪里更|差异|区别|变化|compare", re.I)
 # The words that ask rather than name: the subject of `全市重点项目观摩活动一年组织几次` is what is left.
@@ -87,6 +106,7 @@ class Question:
     named: NamedScope  # places and years named, and their documents
     comparison: bool  # asks to set documents side by side
     unknown_places: tuple[str, ...] = ()  # places named that no document of the library governs
+    measures: frozenset[Measure] = frozenset()  # the kinds of figure a how-much question asks for
 
     @property
     def subject(self) -> str:
@@ -112,7 +132,14 @@ def understand(text: str, documents: dict[str, Document]) -> Question:
     comparison = bool(COMPARISON_CUE.search(normalized)) or len(named.regions) > 1 or len(named.years) > 1
     unknown = tuple(p.name for p in find_places(normalized)
                     if p.name not in named.regions and not any(_governs(d, p) for d in documents.values()))
-    return Question(text, normalized, question_intent(normalized), named, comparison, unknown)
+    intent = question_intent(normalized)
+    measures = question_measures(normalized) if intent is Intent.HOW_MUCH else frozenset()
+    return Question(text, normalized, intent, named, comparison, unknown, measures)
+
+
+def question_measures(text: str) -> frozenset[Measure]:
+    """`每千人要抽几批次？合格率要求多少？` asks for a count and a share; `多少` alone asks for any figure."""
+    return frozenset(measure for measure, cue in MEASURE_CUES if cue.search(text))
 
 
 def _governs(document: Document, place: Place) -> bool:

@@ -101,7 +101,7 @@ class AnswerComposer:
 
     def _context(self, question: Question, passage: Passage) -> Context:
         return Context(self._weights(question), self._token_set, self._following(passage),
-                       lambda path: self._children(passage.doc_id, path))
+                       lambda path: self._children(passage.doc_id, path), question.measures)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the outline never changes while the service runs
     def _children(self, doc_id: str, path: tuple[str, ...]) -> list[str]:
@@ -162,7 +162,7 @@ class AnswerComposer:
         """A question for a figure or a date is answered only by a clause that states one about its subject."""
         if question.intent not in (Intent.HOW_MUCH, Intent.WHEN) or question.latin:
             return True
-        return any(c.extract.value is not None and c.extract.score >= self.min_slot for c in chosen)
+        return any(self._states(question, c) for c in chosen)
 
     def should_abstain(self, question: Question, result: SearchResult) -> bool:
         return self.abstain_reason(question, result, self.confidence(question, result)) is not None
@@ -229,7 +229,8 @@ class AnswerComposer:
         defining sentence?"""
         if question.intent not in (Intent.HOW_MUCH, Intent.WHEN):
             return candidate.extract.states
-        return candidate.extract.value is not None and candidate.extract.score >= self.min_slot
+        return candidate.extract.states and candidate.extract.value is not None and \
+            candidate.extract.score >= self.min_slot
 
     def _joins(self, question: Question, candidate: _Candidate, first: _Candidate, top_score: float) -> bool:
         """Another document's part joins when it states the asked-for fact: a document the question

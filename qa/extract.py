@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from corpus.models import Passage, PassageKind
-from index.question import Intent
+from index.question import Intent, Measure
 from qa.highlight import DATE, FIGURE
 
 SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
@@ -37,6 +37,11 @@ EMPTY_ROW = re.compile(r"[\s|:\-—]*")
 FOOTNOTE_NUMBER = re.compile(r"^\s*\d{1,2}\s*")
 TOC_LINE = re.compile(r"\.{4,}|…{2,}|·{4,}")
 MAX_EXTRACT = 220
+MEASURE_UNITS = {
+    Measure.MONEY: re.compile(r"元"),
+    Measure.SHARE: re.compile(r"[%‰]|百分点"),
+    Measure.DURATION: re.compile(r"工作日|自然日|小时|分钟|个月|周|天|日|\d\s*年"),
+}
 ASIDE = re.compile(r"[（(][^（()）]*[)）]")
 MAX_SPAN_FRAGMENTS = 8
 STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
@@ -73,6 +78,7 @@ class Context:
     tokens: TokenSet
     following: tuple[Passage, ...] = ()
     children: Callable[[tuple[str, ...]], list[str]] = lambda path: []  # sub-headings of a section
+    measures: frozenset[Measure] = frozenset()  # the kinds of figure asked for (any, when empty)
 
     @cached_property
     def _terms(self) -> tuple[tuple[float, frozenset[str]], ...]:
@@ -185,13 +191,19 @@ def best_span(fragments: list[str], ctx: Context, keep: int | None = None,
     return "".join(fragments[best[1] : best[2] + 1])
 
 
+def figure_measure(figure: str) -> Measure:
+    """The kind of a figure: `16个工作日` duration, `30%` share, `500万元` money, `150家` count."""
+    return next((m for m, unit in MEASURE_UNITS.items() if unit.search(figure)), Measure.COUNT)
+
+
 def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str]) -> tuple[int, str, float] | None:
     """The clause fragment that holds a figure (or date) nearest the question's subject: its index,
     the figure and how well it (with the fragment before, which often names the subject) matches."""
     best: tuple[float, int, str] | None = None
     for i, fragment in enumerate(fragments):
         # A year is when, not how much.
-        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or not YEAR_ONLY.fullmatch(m.group(0))]
+        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or (
+            not YEAR_ONLY.fullmatch(m.group(0)) and (not ctx.measures or figure_measure(m.group(0)) in ctx.measures))]
         if not figures:
             continue
         # `分别不超过5个、16个、24个工作日`: the value is the whole run of figures.
@@ -228,7 +240,12 @@ def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FI
 def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:
     if passage.kind is PassageKind.TABLE_ROW:
         return extract_table(passage, ctx)
-    return extract_figure(passage, ctx, FIGURE) or extract_figure(passage, ctx, DATE)
+    found = extract_figure(passage, ctx, FIGURE)
+    if found is None and ctx.measures:
+        # A figure of another kind than asked (`24小时` for `多少钱`) is shown, but does not state the answer.
+        other = extract_figure(passage, replace(ctx, measures=frozenset()), FIGURE)
+        return None if other is None else replace(other, states=False)
+    return found or extract_figure(passage, ctx, DATE)
 
 
 def extract_when(passage: Passage, ctx: Context) -> Extract | None:
