@@ -110,9 +110,9 @@ class Question:
 
     @property
     def subject(self) -> str:
-        """The normalised question without its question words (and a definition's cue, `怎么认定`):
-        what an answer must be about."""
-        text = QUESTION_WORDS.sub(" ", self.normalized)
+        """The normalised question without its question words, its comparison cue (`分别`, `各地`) and a
+        definition's cue (`怎么认定`): what an answer must be about."""
+        text = COMPARISON_CUE.sub(" ", QUESTION_WORDS.sub(" ", self.normalized))
         return DEFINITION_CUE.sub(" ", text) if self.intent is Intent.DEFINITION else text
 
     @property

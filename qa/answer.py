@@ -218,7 +218,7 @@ class AnswerComposer:
             if hit.document.doc_id in chosen:
                 continue
             other = candidate(hit)
-            if other is not None and self._joins(question, other, first, hits[0].score):
+            if other is not None and self._joins(question, other, list(chosen.values()), hits[0].score):
                 chosen[hit.document.doc_id] = other
                 if len(chosen) >= MAX_PARTS:
                     break
@@ -232,12 +232,19 @@ class AnswerComposer:
         return candidate.extract.states and candidate.extract.value is not None and \
             candidate.extract.score >= self.min_slot
 
-    def _joins(self, question: Question, candidate: _Candidate, first: _Candidate, top_score: float) -> bool:
+    def _joins(self, question: Question, candidate: _Candidate, chosen: list[_Candidate], top_score: float) -> bool:
         """Another document's part joins when it states the asked-for fact: a document the question
         names, or, when it names none, one whose passage ranks nearly as well as the top one and whose
-        extract states it nearly as well as the first part's."""
+        extract states the fact nearly as well as the first part's."""
+        first = chosen[0]
+        document = candidate.hit.document
         if question.named.doc_ids:
-            if candidate.hit.document.doc_id not in question.named.doc_ids:
+            if document.doc_id not in question.named.doc_ids:
+                return False
+            # Every place named gets its part; a second document of a place already answered (焦作 2019
+            # and 2023, no year named) must state the fact nearly as well as the first part.
+            if any(c.hit.document.region == document.region for c in chosen) and \
+                    candidate.extract.score < self.part_extract_ratio * first.extract.score:
                 return False
         elif (candidate.hit.score < self.part_ratio * top_score
               or candidate.extract.score < self.part_extract_ratio * first.extract.score):

@@ -29,6 +29,7 @@ def _passage_with(retriever: Retriever, text: str) -> Passage:
     ("11 “三零”：零上门是指线上报装。", "“三零”：零上门是指线上报装"),
     ("**进一步提升办电效率。**全过程办电时间", "进一步提升办电效率。全过程办电时间"),
     ("各县（市、区）政府负责。", "各县（市、区）政府负责"),
+    ("供水、供气、供热用户报装时间分别压缩至3、4、4个工作日。", "供水、供气、供热用户报装时间分别压缩至3、4、4个工作日"),
 ])
 def test_clean(raw: str, cleaned: str) -> None:
     assert clean(raw) == cleaned
