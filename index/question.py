@@ -36,7 +36,8 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.WHEN, re.compile(r"什么时候|何时|哪天|哪一天|几月|哪年|哪一年|什么时间|时间节点|完成时限|截止|起施行|施行日期|"
                              r"从何时|何日|日期|\bwhen\b|what date|by when", re.I)),
     (Intent.DEFINITION, re.compile(r"什么意思|是指什么|指什么|指的是|是指|什么是|什么叫|何为|怎么认定|如何认定|怎么界定|"
-                                   r"如何界定|认定标准|定义|含义|算不算|属不属于|全称|具体指|分别是|是哪[两三四五六七八九十几]|"
+                                   r"如何界定|认定标准|定义|含义|算不算|属不属于|全称|具体指|分别是|是哪[两三四五六七八九十几]|什么样的|"
+                                   r"按什么标准|什么标准|按什么.{0,4}划分|怎么划分|如何划分|怎么认定|"
                                    r"\bwhat (?:is|are|does)\b.*\b(?:mean|definition)|\bdefine\b", re.I)),
     (Intent.LIST, re.compile(r"哪些|哪几|包括什么|包含什么|有什么|有哪|哪[两三四五六七八九十]|分成|分为|"
                              r"\bwhich\b|\blist\b|what (?:are|kinds)", re.I)),
@@ -45,6 +46,26 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.HOW_MUCH, re.compile(r"多少|几个|几天|几项|几类|几次|几家|几成|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
                                  r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|数量|次数|人数|时长|用时|办理时间|平均时间|"
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
+]
+DEFINITION_CUE = dict(INTENT_CUES)[Intent.DEFINITION]
+class Measure(StrEnum):
+    """What kind of figure a how-much question asks for, when it says."""
+
+    DURATION = "duration"  # 几个工作日, 多少天, 多久
+    MONEY = "money"  # 多少钱, 多少万元, 收费
+    SHARE = "share"  # 百分之多少, 比例, 占比
+    COUNT = "count"  # 多少家, 几项, 几次
+
+
+# A question that names no unit asks for no particular measure.
+MEASURE_CUES: list[tuple[Measure, re.Pattern[str]]] = [
+    (Measure.MONEY, re.compile(r"多少钱|[几多]少?[万亿]?元|[收交贷]多少|(?:补贴|奖励|费用|金额|投资)(?:是|为|有)?多少|"
+                               r"how much money|\bcost\b", re.I)),
+    (Measure.SHARE, re.compile(r"百分之|比例|占比|比率|几成|率(?:要求?)?(?:是|为|达到|提高到|提升到)?多少|percentage|\bshare\b|"
+                               r"\brate\b", re.I)),
+    (Measure.DURATION, re.compile(r"[几多]少?个?(?:工作日|天|小时|个月|周|分钟)|多久|多长时间|时限|时长|用时|"
+                                  r"how long|how many (?:working )?days", re.I)),
+    (Measure.COUNT, re.compile(r"[几多]少?[个名]?[项家件次条名户座所台人类批篇]|how many", re.I)),
 ]
 # A question that sets documents side by side, even when it names no place.
 COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同|哪个城市|哪个地方|哪里更|差异|区别|变化|compare", re.I)
@@ -85,11 +106,14 @@ class Question:
     named: NamedScope  # places and years named, and their documents
     comparison: bool  # asks to set documents side by side
     unknown_places: tuple[str, ...] = ()  # places named that no document of the library governs
+    measures: frozenset[Measure] = frozenset()  # the kinds of figure a how-much question asks for
 
     @property
     def subject(self) -> str:
-        """The normalised question without its question words: what an answer must be about."""
-        return QUESTION_WORDS.sub(" ", self.normalized)
+        """The normalised question without its question words, its comparison cue (`分别`, `各地`) and a
+        definition's cue (`怎么认定`): what an answer must be about."""
+        text = COMPARISON_CUE.sub(" ", QUESTION_WORDS.sub(" ", self.normalized))
+        return DEFINITION_CUE.sub(" ", text) if self.intent is Intent.DEFINITION else text
 
     @property
     def latin(self) -> bool:
@@ -108,7 +132,14 @@ def understand(text: str, documents: dict[str, Document]) -> Question:
     comparison = bool(COMPARISON_CUE.search(normalized)) or len(named.regions) > 1 or len(named.years) > 1
     unknown = tuple(p.name for p in find_places(normalized)
                     if p.name not in named.regions and not any(_governs(d, p) for d in documents.values()))
-    return Question(text, normalized, question_intent(normalized), named, comparison, unknown)
+    intent = question_intent(normalized)
+    measures = question_measures(normalized) if intent is Intent.HOW_MUCH else frozenset()
+    return Question(text, normalized, intent, named, comparison, unknown, measures)
+
+
+def question_measures(text: str) -> frozenset[Measure]:
+    """`每千人要抽几批次？合格率要求多少？` asks for a count and a share; `多少` alone asks for any figure."""
+    return frozenset(measure for measure, cue in MEASURE_CUES if cue.search(text))
 
 
 def _governs(document: Document, place: Place) -> bool:

@@ -8,7 +8,6 @@ place then year; when nothing answers, the service abstains and says why.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -64,12 +63,13 @@ class _Candidate:
 
 class AnswerComposer:
     def __init__(self, retriever: Retriever, min_coverage: float, min_dense: float, min_slot: float = 0.25,
-                 part_ratio: float = 0.45, min_part_coverage: float = 0.3) -> None:
+                 part_ratio: float = 0.45, part_extract_ratio: float = 0.7, min_part_coverage: float = 0.3) -> None:
         self.retriever = retriever
         self.min_coverage = min_coverage  # abstain below this share of the question's terms in a top passage
         self.min_dense = min_dense  # … or when no passage's cosine reaches this
         self.min_slot = min_slot  # … or when no figure/date asked for is stated about the subject this well
         self.part_ratio = part_ratio  # another document joins when its passage scores this share of the top
+        self.part_extract_ratio = part_extract_ratio  # … whose extract scores this share of the first part's
         self.min_part_coverage = min_part_coverage  # … and holds this share of the question's terms
         self._position = {p.passage_id: i for i, p in enumerate(retriever.passages)}
 
@@ -101,7 +101,7 @@ class AnswerComposer:
 
     def _context(self, question: Question, passage: Passage) -> Context:
         return Context(self._weights(question), self._token_set, self._following(passage),
-                       lambda path: self._children(passage.doc_id, path))
+                       lambda path: self._children(passage.doc_id, path), question.measures)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the outline never changes while the service runs
     def _children(self, doc_id: str, path: tuple[str, ...]) -> list[str]:
@@ -162,7 +162,7 @@ class AnswerComposer:
         """A question for a figure or a date is answered only by a clause that states one about its subject."""
         if question.intent not in (Intent.HOW_MUCH, Intent.WHEN) or question.latin:
             return True
-        return any(c.extract.value is not None and c.extract.score >= self.min_slot for c in chosen)
+        return any(self._states(question, c) for c in chosen)
 
     def should_abstain(self, question: Question, result: SearchResult) -> bool:
         return self.abstain_reason(question, result, self.confidence(question, result)) is not None
@@ -189,60 +189,65 @@ class AnswerComposer:
         return Answer(text, False, round(confidence, 4), parts, question.intent)
 
     def _choose(self, question: Question, result: SearchResult) -> list[_Candidate]:
-        """The best extract of each document that answers. The first is the best-ranked passage that
-        states what the intent asks for (or, when none does, the top passage's best sentence); others
-        join by `_joins`. A question that pins down one document gets one part."""
-        per_document: dict[str, _Candidate] = {}
-        fallback: _Candidate | None = None
+        """The best extract of each document that answers. The first part comes from the top passages:
+        the best-ranked that states what the intent asks for about the subject (or, when none has an
+        extract, the top passage's best sentence); other documents join by `_joins`. A question that
+        pins down one document gets one part."""
         extractor = EXTRACTORS[question.intent]
         named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
-        hits = [h for h in result.hits[:ANSWER_DEPTH] if not named or h.document.doc_id in named or per_document]
-        top_score = hits[0].score if hits else 0.0
-        # The first part: of the top passages, the best-ranked that states the asked-for fact about the subject.
-        first = next((h for h in self._stating(question, hits[:FIRST_PART_DEPTH])), None)
-        if first is not None:
-            hits = [first, *(h for h in hits if h is not first)]
-        for hit in hits:
-            doc_id = hit.document.doc_id
-            if doc_id in per_document or (is_table_of_contents(hit.passage) and question.intent is not Intent.LIST):
-                continue
-            ctx = self._context(question, hit.passage)
-            extract = extractor(hit.passage, ctx)
-            if extract is None:
-                if fallback is None and (sentence := extract_sentence(hit.passage, ctx)) is not None:
-                    fallback = _Candidate(hit, sentence, self.passage_score(question, hit))
-                continue
-            candidate = _Candidate(hit, extract, self.passage_score(question, hit))
-            if per_document and not self._joins(question, candidate, top_score):
-                continue
-            if not per_document and hit.rank > FIRST_PART_DEPTH:
-                break  # nothing near the top states it: answer with the top passage's best sentence
-            per_document[doc_id] = candidate
-            if question.single_document or len(per_document) >= MAX_PARTS:
-                break
-        if not per_document and fallback is not None:
-            return [fallback]
-        return list(per_document.values())
+        hits = [h for h in result.hits[:ANSWER_DEPTH] if (not named or h.document.doc_id in named)
+                and (question.intent is Intent.LIST or not is_table_of_contents(h.passage))]
+        extracted: dict[int, _Candidate | None] = {}
 
-    def _stating(self, question: Question, hits: list[Hit]) -> Iterator[Hit]:
-        """Hits whose extract states a figure or date asked for about the subject (every hit, for the
-        intents that ask for neither)."""
-        extractor = EXTRACTORS[question.intent]
-        for hit in hits:
-            if question.intent not in (Intent.HOW_MUCH, Intent.WHEN):
-                yield hit
-                continue
-            extract = extractor(hit.passage, self._context(question, hit.passage))
-            if extract is not None and extract.value is not None and extract.score >= self.min_slot:
-                yield hit
+        def candidate(hit: Hit) -> _Candidate | None:
+            if hit.rank not in extracted:
+                extract = extractor(hit.passage, self._context(question, hit.passage))
+                extracted[hit.rank] = None if extract is None else _Candidate(hit, extract, self.passage_score(question, hit))
+            return extracted[hit.rank]
 
-    def _joins(self, question: Question, candidate: _Candidate, top_score: float) -> bool:
+        top = [c for hit in hits[:FIRST_PART_DEPTH] if (c := candidate(hit)) is not None]
+        if not top:
+            sentences = (extract_sentence(h.passage, self._context(question, h.passage)) for h in hits[:FIRST_PART_DEPTH])
+            return [_Candidate(hit, s, self.passage_score(question, hit))
+                    for hit, s in zip(hits, sentences) if s is not None][:1]
+        first = next((c for c in top if self._states(question, c)), top[0])
+        chosen = {first.hit.document.doc_id: first}
+        if question.single_document:
+            return [first]
+        for hit in hits:
+            if hit.document.doc_id in chosen:
+                continue
+            other = candidate(hit)
+            if other is not None and self._joins(question, other, list(chosen.values()), hits[0].score):
+                chosen[hit.document.doc_id] = other
+                if len(chosen) >= MAX_PARTS:
+                    break
+        return list(chosen.values())
+
+    def _states(self, question: Question, candidate: _Candidate) -> bool:
+        """Does the extract state what the intent asks for: a figure or date about the subject, a
+        defining sentence?"""
+        if question.intent not in (Intent.HOW_MUCH, Intent.WHEN):
+            return candidate.extract.states
+        return candidate.extract.states and candidate.extract.value is not None and \
+            candidate.extract.score >= self.min_slot
+
+    def _joins(self, question: Question, candidate: _Candidate, chosen: list[_Candidate], top_score: float) -> bool:
         """Another document's part joins when it states the asked-for fact: a document the question
-        names, or, when it names none, one whose passage ranks nearly as well as the top one."""
+        names, or, when it names none, one whose passage ranks nearly as well as the top one and whose
+        extract states the fact nearly as well as the first part's."""
+        first = chosen[0]
+        document = candidate.hit.document
         if question.named.doc_ids:
-            if candidate.hit.document.doc_id not in question.named.doc_ids:
+            if document.doc_id not in question.named.doc_ids:
                 return False
-        elif candidate.hit.score < self.part_ratio * top_score:
+            # Every place named gets its part; a second document of a place already answered (焦作 2019
+            # and 2023, no year named) must state the fact nearly as well as the first part.
+            if any(c.hit.document.region == document.region for c in chosen) and \
+                    candidate.extract.score < self.part_extract_ratio * first.extract.score:
+                return False
+        elif (candidate.hit.score < self.part_ratio * top_score
+              or candidate.extract.score < self.part_extract_ratio * first.extract.score):
             return False
         return self._answers(question, candidate)
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from corpus.models import Passage, PassageKind
-from index.question import Intent
+from index.question import Intent, Measure
 from qa.highlight import DATE, FIGURE
 
 SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 FRAGMENT = re.compile(r"[^，,。；;：:！？!?\n]+[，,。；;：:！？!?]?")
-FOOTNOTE_MARK = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=[\u4e00-\u9fff”])\d{1,2}(?=[，。；、])")
+# `小微企业1，` is a footnote mark; `压缩至3、4、4个工作日` is a figure list, not one.
+FOOTNOTE_MARK = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=[\u4e00-\u9fff”])(?<![至为到达于约共第和及或])\d{1,2}(?=[，。；、])(?!、\s*\d)")
 LEADING_NOTE_NUMBER = re.compile(r"^\d{1,2}\s+(?=\D)")
 MARKUP = re.compile(r"\*\*|</?u>|^#+\s*|^——")
 # The duty note of a clause: `（市市场监管局牵头，市公安局配合）`, `（责任单位：…）`, `责任单位：…`.
@@ -37,6 +38,11 @@ EMPTY_ROW = re.compile(r"[\s|:\-—]*")
 FOOTNOTE_NUMBER = re.compile(r"^\s*\d{1,2}\s*")
 TOC_LINE = re.compile(r"\.{4,}|…{2,}|·{4,}")
 MAX_EXTRACT = 220
+MEASURE_UNITS = {
+    Measure.MONEY: re.compile(r"元"),
+    Measure.SHARE: re.compile(r"[%‰]|百分点"),
+    Measure.DURATION: re.compile(r"工作日|自然日|小时|分钟|个月|周|天|日|\d\s*年"),
+}
 ASIDE = re.compile(r"[（(][^（()）]*[)）]")
 MAX_SPAN_FRAGMENTS = 8
 STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
@@ -48,6 +54,7 @@ class Extract:
     text: str
     value: str | None  # the figure, date or units the extract states
     score: float  # how well it matches the question's subject (0-1)
+    states: bool = True  # False: only the best sentence, not the kind of statement the intent asks for
 
 
 Weights = dict[str, float]
@@ -60,6 +67,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "用户": ("客户",), "客户": ("用户",), "时限": ("时间", "时长", "用时", "办结"), "时间": ("时限", "时长", "用时"),
     "时长": ("时间", "时限"), "多久": ("时间", "时限"), "企业": ("市场主体",), "办理": ("办结",), "办结": ("办理",),
     "费用": ("成本", "收费"), "成本": ("费用",), "目标": ("达到", "力争"), "报装": ("办电", "接电", "用电"),
+    "自来水": ("供水", "用水"), "燃气": ("供气", "用气"), "暖气": ("供热", "供暖"),
 }
 
 
@@ -72,6 +80,7 @@ class Context:
     tokens: TokenSet
     following: tuple[Passage, ...] = ()
     children: Callable[[tuple[str, ...]], list[str]] = lambda path: []  # sub-headings of a section
+    measures: frozenset[Measure] = frozenset()  # the kinds of figure asked for (any, when empty)
 
     @cached_property
     def _terms(self) -> tuple[tuple[float, frozenset[str]], ...]:
@@ -184,13 +193,19 @@ def best_span(fragments: list[str], ctx: Context, keep: int | None = None,
     return "".join(fragments[best[1] : best[2] + 1])
 
 
+def figure_measure(figure: str) -> Measure:
+    """The kind of a figure: `16个工作日` duration, `30%` share, `500万元` money, `150家` count."""
+    return next((m for m, unit in MEASURE_UNITS.items() if unit.search(figure)), Measure.COUNT)
+
+
 def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str]) -> tuple[int, str, float] | None:
     """The clause fragment that holds a figure (or date) nearest the question's subject: its index,
     the figure and how well it (with the fragment before, which often names the subject) matches."""
     best: tuple[float, int, str] | None = None
     for i, fragment in enumerate(fragments):
         # A year is when, not how much.
-        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or not YEAR_ONLY.fullmatch(m.group(0))]
+        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or (
+            not YEAR_ONLY.fullmatch(m.group(0)) and (not ctx.measures or figure_measure(m.group(0)) in ctx.measures))]
         if not figures:
             continue
         # `分别不超过5个、16个、24个工作日`: the value is the whole run of figures.
@@ -227,7 +242,12 @@ def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FI
 def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:
     if passage.kind is PassageKind.TABLE_ROW:
         return extract_table(passage, ctx)
-    return extract_figure(passage, ctx, FIGURE) or extract_figure(passage, ctx, DATE)
+    found = extract_figure(passage, ctx, FIGURE)
+    if found is None and ctx.measures:
+        # A figure of another kind than asked (`24小时` for `多少钱`) is shown, but does not state the answer.
+        other = extract_figure(passage, replace(ctx, measures=frozenset()), FIGURE)
+        return None if other is None else replace(other, states=False)
+    return found or extract_figure(passage, ctx, DATE)
 
 
 def extract_when(passage: Passage, ctx: Context) -> Extract | None:
@@ -281,7 +301,8 @@ def extract_who(passage: Passage, ctx: Context) -> Extract | None:
 def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
     found = best_sentence(passage, ctx, DEFINES)
     if found is None:
-        return extract_sentence(passage, ctx)
+        sentence = extract_sentence(passage, ctx)
+        return None if sentence is None else replace(sentence, states=False)
     sentence, score = found
     text = sentence
     # A definition whose conditions or items continue after its colon runs on into the next passages.

@@ -1,7 +1,7 @@
 """A smoke evaluation on the gold set: floors a little under the measured figures, so a retrieval or
 answer regression fails CI. Measured (policy-qa eval): hybrid R@1 0.846 R@5 0.972 MRR@10 0.905
 cross@10 0.810; bm25 0.822/0.963/0.890; dense 0.678/0.869/0.761. Answers (hybrid, 2026-12-06): LCS recall
-0.786, F1 0.424, comparisons complete 0.952, evidence in answer 0.762; abstain 0.762, false 0.028."""
+0.790, F1 0.448, comparisons complete 0.952, evidence in answer 0.771; abstain 0.857, false 0.028."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from qa.answer import ANSWER_DEPTH
 from qa.service import QAService
 
 FLOORS = {
-    Mode.HYBRID: {"R@1": 0.82, "R@5": 0.95, "MRR@10": 0.88, "cross@10": 0.75, "abstain": 0.70,
-                  "ans_recall": 0.75, "ans_f1": 0.40, "complete": 0.85, "evidence_in": 0.72},
+    Mode.HYBRID: {"R@1": 0.82, "R@5": 0.95, "MRR@10": 0.88, "cross@10": 0.75, "abstain": 0.80,
+                  "ans_recall": 0.75, "ans_f1": 0.42, "complete": 0.85, "evidence_in": 0.72},
     Mode.BM25: {"R@1": 0.79, "R@5": 0.94, "MRR@10": 0.86},
     Mode.DENSE: {"R@1": 0.63, "R@5": 0.83, "MRR@10": 0.72},
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from corpus.documents import bundled_corpus
-from index.question import Intent, is_followup, normalize_question, question_intent, resolve_followup, understand
+from index.question import (Intent, Measure, is_followup, normalize_question, question_intent, question_measures,
+                            resolve_followup, understand)
 
 
 @pytest.mark.parametrize(("question", "intent"), [
@@ -19,6 +20,8 @@ from index.question import Intent, is_followup, normalize_question, question_int
     ("企业纾困360平台什么时候开始试运行", Intent.WHEN),
     ("供电企业说的“三零”服务是哪三个零？", Intent.DEFINITION),
     ("办电政策里小微企业怎么认定？", Intent.DEFINITION),
+    ("什么样的项目算社会投资小型低风险项目？", Intent.DEFINITION),
+    ("新培养高技能人才数量 平顶山 三门峡", Intent.HOW_MUCH),
     ("哪几类涉企合同纠纷原则上可以当场立案？", Intent.LIST),
     ("不动产登记大厅窗口统一分成哪几类？", Intent.LIST),
     ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
@@ -28,6 +31,23 @@ from index.question import Intent, is_followup, normalize_question, question_int
 ])
 def test_intent(question: str, intent: Intent) -> None:
     assert question_intent(normalize_question(question)) is intent
+
+
+@pytest.mark.parametrize(("question", "measures"), [
+    ("高压用户报装时限是多少", {Measure.DURATION}),
+    ("修武不动产登记费每件收多少钱", {Measure.MONEY}),
+    ("享受研发费用加计扣除的企业要达到多少家？", {Measure.COUNT}),
+    ("食品安全抽检每千人要抽几批次？合格率要求多少？", {Measure.COUNT, Measure.SHARE}),
+    ("三门峡至洛宁高速公路有多长？总投资多少？", {Measure.MONEY}),
+    ("12345热线知识库要建到多少", set()),
+])
+def test_the_kind_of_figure_asked_for(question: str, measures: set[Measure]) -> None:
+    assert question_measures(normalize_question(question)) == measures
+
+
+def test_the_subject_leaves_out_the_question_words() -> None:
+    question = understand("全市重点项目观摩活动一年组织几次？", bundled_corpus().documents)
+    assert "几次" not in question.subject and "观摩" in question.subject
 
 
 def test_traditional_characters_and_full_width_forms_are_normalised() -> None:

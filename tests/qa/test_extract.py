@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from corpus.models import Passage, PassageKind
+from index.question import Measure
 from index.retriever import Retriever
-from qa.extract import Context, clean, extract_how_much, extract_list, extract_table, extract_who, is_table_of_contents
+from qa.extract import (Context, clean, extract_how_much, extract_list, extract_table, extract_who, figure_measure,
+                        is_table_of_contents)
 
 
 def _context(retriever: Retriever, question: str) -> Context:
@@ -25,6 +29,7 @@ def _passage_with(retriever: Retriever, text: str) -> Passage:
     ("11 “三零”：零上门是指线上报装。", "“三零”：零上门是指线上报装"),
     ("**进一步提升办电效率。**全过程办电时间", "进一步提升办电效率。全过程办电时间"),
     ("各县（市、区）政府负责。", "各县（市、区）政府负责"),
+    ("供水、供气、供热用户报装时间分别压缩至3、4、4个工作日。", "供水、供气、供热用户报装时间分别压缩至3、4、4个工作日"),
 ])
 def test_clean(raw: str, cleaned: str) -> None:
     assert clean(raw) == cleaned
@@ -69,3 +74,30 @@ def test_the_value_of_a_figure_list_is_the_whole_list(retriever: Retriever) -> N
     passage = _passage_with(retriever, "高压单电源普通客户、高压双电源普通客户分别不超过5个、16个、24个工作日")
     extract = extract_how_much(passage, _context(retriever, "三门峡市高压用户报装时限是多少"))
     assert extract is not None and extract.value == "不超过5个、16个、24个工作日"
+
+
+@pytest.mark.parametrize(("figure", "measure"), [
+    ("16个工作日", Measure.DURATION), ("压缩至1.2年", Measure.DURATION), ("30%", Measure.SHARE),
+    ("0.5个百分点", Measure.SHARE), ("500万元", Measure.MONEY), ("150家", Measure.COUNT), ("4批次", Measure.COUNT),
+])
+def test_figure_measure(figure: str, measure: Measure) -> None:
+    assert figure_measure(figure) is measure
+
+
+def test_a_figure_of_another_kind_than_asked_does_not_state_the_answer(retriever: Retriever) -> None:
+    """A question for money is not answered by the `24小时` of an office that never closes."""
+    passage = _passage_with(retriever, "实现24小时不打烊")
+    ctx = _context(retriever, "修武不动产登记费每件收多少钱")
+    shown = extract_how_much(passage, replace(ctx, measures=frozenset({Measure.MONEY})))
+    assert shown is not None and not shown.states
+    stated = extract_how_much(passage, replace(ctx, measures=frozenset({Measure.DURATION})))
+    assert stated is not None and stated.states and "24小时" in stated.text
+
+
+def test_the_run_of_figures_is_kept_and_the_preamble_dropped(retriever: Retriever) -> None:
+    """Parallel figures beside the asked one stay; a leading clause that adds nothing of the question goes."""
+    passage = _passage_with(retriever, "3年内培训10名以上行业龙头型领军企业家")
+    extract = extract_how_much(passage, _context(retriever, "修武3年内计划培训多少名各类民营企业家"))
+    assert extract is not None
+    assert "30名以上" in extract.text and "50名以上" in extract.text
+    assert "企业家礼遇" not in extract.text
