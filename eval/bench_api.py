@@ -38,6 +38,8 @@ from pathlib import Path
 
 import httpx
 
+from eval.bench_memory import peak_rss_mb
+
 REPO_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 15 * 60
@@ -415,6 +417,7 @@ def main(requests: int = 200, clients: list[int] | None = None) -> None:
                                         server_pid=server.process.pid))
                 print(f"  {phases[-1].name}: {len(phases[-1].latencies_ms)} served, {len(phases[-1].shed_ms)} shed, "
                       f"{len(phases[-1].errors)} errors in {phases[-1].wall_s:.1f} s", flush=True)
+            peak_mb = peak_rss_mb(server.process.pid)[0]
         finally:
             server.stop()
         # The access log's handled time of the single-client phase (the first cache clear opens it).
@@ -422,7 +425,8 @@ def main(requests: int = 200, clients: list[int] | None = None) -> None:
     # With the server stopped, so that it does not compete for the cores.
     bare, threads = measure_bare(questions[:requests])
     report(phases, handled, bare)
-    print(f"\nencoder threads: {threads} (the server's worker and the bare embedding alike)")
+    print(f"\nencoder threads: {threads} (the server's workers and the bare embedding alike); "
+          f"server peak RSS (VmHWM) after the phases: {peak_mb:,.0f} MB")
     print(f"after the run: {load()}")
 
 

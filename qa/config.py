@@ -69,7 +69,12 @@ class Settings(BaseSettings):
     # costs about the same per question whatever the batch, and under load the queue fills while
     # the previous pass runs.
     embed_max_wait_ms: float = Field(0.0, ge=0, le=100, description="how long a batch waits to fill")
-    embed_workers: int = Field(1, ge=1, le=64, description="encoder threads that run passes at once (one model)")
+    # On a CPU a batch costs about the same per question as single ones, so under load the cores, not
+    # batching, set the pace: with the ONNX backends (one session runs from several threads) enough
+    # workers that workers × `threads` cover the cores (2 cores: 2 workers of 1 thread; `policy-qa bench
+    # api`, 8 clients: 1.6× the requests per second of one worker). Other backends: one worker.
+    embed_workers: int | None = Field(None, ge=1, le=64,
+                                      description="encoder threads that run passes at once, sharing one model")
     # /api/ask, /api/search and /retrieval requests served at once; one more gets 503 with
     # Retry-After at once. On 2 cores 16 keep the encoder's batches full while bounding the wait
     # to about one batch plus 16 answers (`policy-qa bench api`: p99 at 64 clients).
@@ -154,7 +159,14 @@ class Settings(BaseSettings):
     def batching_config(self) -> BatchingConfig:
         # The queue never holds more than the requests in flight; the same bound guards other callers.
         return BatchingConfig(self.embed_batch_size, self.embed_max_wait_ms, self.max_in_flight, self.embed_timeout,
-                              self.retry_after, self.embed_workers)
+                              self.retry_after, self.encoder_workers())
+
+    def encoder_workers(self) -> int:
+        if self.embed_workers is not None:
+            return self.embed_workers
+        if self.query_backend in (QueryBackend.ONNX, QueryBackend.ONNX_INT8):
+            return max(1, (os.cpu_count() or 1) // self.threads)
+        return 1
 
 
 def _is_loopback(host: str) -> bool:

@@ -78,7 +78,7 @@ class QAService:
         with library.locked():
             state = library.load()
             retriever = Retriever.open(settings.retriever_config(), corpus=state.corpus)
-        retriever.encoder.start_batching(settings.batching_config())  # one worker owns the query model
+        retriever.encoder.start_batching(settings.batching_config())  # encoder workers own the query model
         # Answers tokenise the passages they read, sentence by sentence: cut their blocks now, not per request.
         retriever.tokenizer.warm(f"{' '.join(p.section_path)}\n{p.text}" for p in retriever.passages)
         return cls(settings, library, cls._serve(settings, state, retriever))
