@@ -118,7 +118,10 @@ class DynamicBatcher(Generic[Item, Result]):
             give_up = time.monotonic() + self.config.max_wait_ms / 1000
             while len(self._queue) < self.config.max_batch and (left := give_up - time.monotonic()) > 0:
                 self._changed.wait(left)
-            count = min(len(self._queue), self.config.max_batch)
+            # A worker takes its share of what is queued: with the cost per item about constant, one worker
+            # running all of it while another idles would only make the last callers wait longer.
+            share = -(-len(self._queue) // self.config.workers)
+            count = min(share, self.config.max_batch)
             return [self._queue.popleft() for _ in range(count)]
 
     def _work(self, started: threading.Event) -> None:

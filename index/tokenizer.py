@@ -55,8 +55,11 @@ class Tokenizer:
         return tokens
 
     def warm(self, texts: Iterable[str]) -> None:
-        """Cut these texts' blocks now (at load), so that requests find them cut."""
+        """Cut these texts' blocks now (at load), so that requests find them cut. Stops when the cache is
+        half full: a large library leaves room for the blocks that requests bring."""
         for text in texts:
+            if self._block_tokens.cache_info().currsize >= BLOCK_CACHE_SIZE // 2:
+                break
             self.tokenize(text)
 
     def _cut_block(self, block: str) -> tuple[str, ...]:

@@ -79,8 +79,9 @@ class QAService:
             state = library.load()
             retriever = Retriever.open(settings.retriever_config(), corpus=state.corpus)
         retriever.encoder.start_batching(settings.batching_config())  # encoder workers own the query model
-        # Answers tokenise the passages they read, sentence by sentence: cut their blocks now, not per request.
-        retriever.tokenizer.warm(f"{' '.join(p.section_path)}\n{p.text}" for p in retriever.passages)
+        # Answers tokenise the passages they read (alone and after their headings), sentence by sentence:
+        # cut their blocks now, not per request.
+        retriever.tokenizer.warm(text for p in retriever.passages for text in (" ".join(p.section_path) + p.text, p.text))
         return cls(settings, library, cls._serve(settings, state, retriever))
 
     @staticmethod

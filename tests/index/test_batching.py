@@ -180,3 +180,35 @@ def test_concurrent_callers_of_two_encoder_workers_each_get_their_own_vector(ret
         assert (similarity.argmax(axis=1) == np.arange(len(questions))).all()
     finally:
         encoder.stop_batching()
+
+
+def test_workers_share_what_is_queued() -> None:
+    """Both workers busy, four questions queued: the first worker free takes its share (two), not all four."""
+    release = threading.Event()
+    sizes: list[int] = []
+
+    def run(items: list[str]) -> list[str]:
+        sizes.append(len(items))
+        release.wait(60)
+        return items
+
+    batcher = DynamicBatcher(run, BatchingConfig(max_batch=16, max_wait_ms=0, timeout=60, workers=2))
+    try:
+        callers = [threading.Thread(target=batcher.submit, args=(str(i),)) for i in range(6)]
+        for caller in callers[:2]:  # one each: both workers are held
+            caller.start()
+        deadline = time.monotonic() + 30
+        while len(sizes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for caller in callers[2:]:
+            caller.start()
+        while len(batcher._queue) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        release.set()
+        for caller in callers:
+            caller.join(30)
+        assert sizes[:2] == [1, 1] and sum(sizes) == 6
+        assert max(sizes[2:]) == 2, sizes
+    finally:
+        release.set()
+        batcher.close()

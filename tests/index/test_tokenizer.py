@@ -57,3 +57,18 @@ def test_tokens_cut_block_by_block_are_jieba_on_the_whole_text() -> None:
         assert fresh.tokenize(text) == cut_whole(text), text
     # A second pass reads the cache: still the same.
     assert all(fresh.tokenize(text) == cut_whole(text) for text in texts[:200])
+
+
+def test_warming_cuts_blocks_ahead_and_leaves_half_the_cache(monkeypatch) -> None:  # noqa: ANN001
+    passages = bundled_corpus().passages
+    warmed = Tokenizer()
+    warmed.warm(p.text for p in passages[:50])
+    misses = warmed._block_tokens.cache_info().misses
+    for p in passages[:50]:
+        warmed.tokenize(p.text)
+    assert warmed._block_tokens.cache_info().misses == misses, "warmed texts are cut from the cache"
+
+    monkeypatch.setattr("index.tokenizer.BLOCK_CACHE_SIZE", 400)
+    small = Tokenizer()
+    small.warm(p.text for p in passages)
+    assert 200 <= small._block_tokens.cache_info().currsize < 400  # stopped once half full
