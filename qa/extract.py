@@ -204,9 +204,10 @@ def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str
     best: tuple[float, int, str] | None = None
     for i, fragment in enumerate(fragments):
         # A year is when, not how much.
-        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or (
-            not YEAR_ONLY.fullmatch(m.group(0)) and (not ctx.measures or figure_measure(m.group(0)) in ctx.measures))]
-        if not figures:
+        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or not YEAR_ONLY.fullmatch(m.group(0))]
+        # The fragment must hold a figure of the kind asked for; `5个、16个、24个工作日` is a run of days.
+        if not figures or (pattern is not DATE and ctx.measures
+                           and not any(figure_measure(m.group(0)) in ctx.measures for m in figures)):
             continue
         # `分别不超过5个、16个、24个工作日`: the value is the whole run of figures.
         value = fragment[figures[0].start() : figures[-1].end()] if len(figures) > 1 else figures[0].group(0)

@@ -26,12 +26,20 @@ def flagship(service: QAService) -> AskResponse:
 def test_flagship_names_every_place_with_its_figure(flagship: AskResponse) -> None:
     answer = flagship.answer
     assert not answer.abstained and answer.intent == "how_much"
-    by_place = {part.place: part.text for part in answer.parts}
+    by_place: dict[str, str] = {}
+    for part in answer.parts:  # a document that states two figures (修武's plan and its annex) has two parts
+        by_place[part.place] = by_place.get(part.place, "") + part.text
     assert set(by_place) == set(REGIONS)
     assert "20个工作日" in by_place["焦作市"]
     assert "25个工作日" in by_place["平顶山市"]
     assert "16个工作日" in by_place["修武县"] and "21个工作日" in by_place["修武县"]
     assert "16个" in by_place["三门峡市"] and "24个工作日" in by_place["三门峡市"]
+
+
+def test_a_document_that_states_two_figures_gives_both_each_cited(flagship: AskResponse) -> None:
+    xiuwu = [part for part in flagship.answer.parts if part.place == "修武县"]
+    assert len(xiuwu) == 2 and len({part.citation for part in xiuwu}) == 2
+    assert any("16个工作日" in part.text for part in xiuwu) and any("不超过21个工作日" in part.text for part in xiuwu)
 
 
 def test_flagship_rows_are_ordered_by_place_then_year_and_cited(flagship: AskResponse) -> None:
