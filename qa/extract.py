@@ -307,7 +307,7 @@ def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
     sentence, score = found
     text = sentence
     # A definition whose conditions or items continue after its colon runs on into the next passages.
-    if text.rstrip().endswith(("：", ":")) or text == sentences(passage.text)[-1]:
+    if text.rstrip().endswith(("：", ":")):
         text = text + "".join(p.text for p in ctx.following)
     if passage.kind is PassageKind.DEFINITION:
         text = FOOTNOTE_NUMBER.sub("", passage.text)  # `1小微企业：…` is footnote 1 defining 小微企业
