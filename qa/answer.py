@@ -210,6 +210,12 @@ class AnswerComposer:
             return extracted[hit.rank]
 
         top = [c for hit in hits[:FIRST_PART_DEPTH] if (c := candidate(hit)) is not None]
+        if not any(self._states(question, c) for c in top) and hits:
+            # Nothing near the top states it: the top document may, further down (the clause that names
+            # who leads the 获得电力 専班 ranks below the clauses about its meetings).
+            deeper = (c for h in hits[FIRST_PART_DEPTH:] if h.document.doc_id == hits[0].document.doc_id
+                      and (c := candidate(h)) is not None and self._states(question, c))
+            top = [*itertools.islice(deeper, 1), *top]
         if not top:
             sentences = (extract_sentence(h.passage, self._context(question, h.passage)) for h in hits[:FIRST_PART_DEPTH])
             return [_Candidate(hit, s, self.passage_score(question, hit))

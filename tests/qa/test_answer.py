@@ -63,6 +63,18 @@ def test_named_city_gets_the_figure_asked_for_not_the_first_one(service: QAServi
     assert "时限不超过5个工作日" not in answer.text
 
 
+def test_who_leads_a_whole_action_plan_is_found_below_the_clauses_about_its_meetings(service: QAService) -> None:
+    """No top passage of 三门峡's 获得电力 plan names a unit; the clause that sets up its 专班 does."""
+    answer = ask(service, "三门峡获得电力专项行动由哪个部门牵头？").answer
+    assert not answer.abstained and answer.intent == "who"
+    assert "市发展改革委" in answer.text and "联络员" not in answer.text
+
+
+def test_where_an_office_sits_is_who_runs_it(service: QAService) -> None:
+    answer = ask(service, "营商环境作风建设专项行动领导小组办公室设在哪里？").answer
+    assert "县纪委监委党风政风监督室" in answer.text
+
+
 def test_who_answers_with_the_lead_unit(service: QAService) -> None:
     answer = ask(service, "修武县的“拿地即开工”由谁牵头推进？").answer
     assert not answer.abstained and answer.intent == "who"
