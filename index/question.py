@@ -43,7 +43,7 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                              r"\bwhich\b|\blist\b|what (?:are|kinds)", re.I)),
     (Intent.YES_NO, re.compile(r"是否|能不能|能否|可不可以|可否|会不会|有没有|是不是|吗\s*[？?]?\s*$|"
                                r"^(?:is|are|can|does|do|will)\b", re.I)),
-    (Intent.HOW_MUCH, re.compile(r"多少|几个|几天|几项|几类|几次|几家|几成|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
+    (Intent.HOW_MUCH, re.compile(r"多少|几[个天项类次家成班件名批条人户所座台篇]|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
                                  r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|数量|次数|人数|时长|用时|办理时间|平均时间|"
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
 ]
@@ -65,7 +65,7 @@ MEASURE_CUES: list[tuple[Measure, re.Pattern[str]]] = [
                                r"\brate\b", re.I)),
     (Measure.DURATION, re.compile(r"[几多]少?个?(?:工作日|天|小时|个月|周|分钟)|多久|多长时间|时限|时长|用时|"
                                   r"how long|how many (?:working )?days", re.I)),
-    (Measure.COUNT, re.compile(r"[几多]少?[个名]?[项家件次条名户座所台人类批篇]|how many", re.I)),
+    (Measure.COUNT, re.compile(r"[几多]少?[个名]?[项家件次条名户座所台人类批篇班]|how many", re.I)),
 ]
 # A question that sets documents side by side, even when it names no place.
 COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同|哪个城市|哪个地方|哪里更|差异|区别|变化|compare", re.I)

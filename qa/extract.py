@@ -28,7 +28,7 @@ MARKUP = re.compile(r"\*\*|</?u>|^#+\s*|^——")
 DUTY_BRACKET = re.compile(r"[（(]([^（()）]*(?:[（(][^()（）]*[)）][^（()）]*)*(?:牵头|负责|配合|责任单位|责任部门|牵头单位)"
                           r"[^（()）]*(?:[（(][^()（）]*[)）][^（()）]*)*)[)）]")
 DUTY_LINE = re.compile(r"(?:牵头单位|责任单位|责任部门|配合单位)\s*[：:][^\n]+")
-DUTY_INLINE = re.compile(r"由([^，。；,;]{2,40}?)(?:牵头|负责|承担|统筹)")
+DUTY_INLINE = re.compile(r"由([^，。；,;]{2,40}?)(?:牵头|负责|承担|统筹)|(?:办公室|专班|秘书处)设在[^，。；,;]{2,40}")
 DEADLINE_NOTE = re.compile(r"(?:时间节点|完成时限|完成时间)\s*[：:]\s*([^；;）)\n。]+)")
 DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界定为|为准|：|:")
 ITEM_MARK = re.compile(r"(?:^|[。；;\n])\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]是)")
@@ -68,6 +68,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "时长": ("时间", "时限"), "多久": ("时间", "时限"), "企业": ("市场主体",), "办理": ("办结",), "办结": ("办理",),
     "费用": ("成本", "收费"), "成本": ("费用",), "目标": ("达到", "力争"), "报装": ("办电", "接电", "用电"),
     "自来水": ("供水", "用水"), "燃气": ("供气", "用气"), "暖气": ("供热", "供暖"),
+    "每天": ("日均", "每日"), "每年": ("年均", "每年度"), "每月": ("月均",), "班车": ("班次",),
 }
 
 
@@ -204,9 +205,10 @@ def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str
     best: tuple[float, int, str] | None = None
     for i, fragment in enumerate(fragments):
         # A year is when, not how much.
-        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or (
-            not YEAR_ONLY.fullmatch(m.group(0)) and (not ctx.measures or figure_measure(m.group(0)) in ctx.measures))]
-        if not figures:
+        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or not YEAR_ONLY.fullmatch(m.group(0))]
+        # The fragment must hold a figure of the kind asked for; `5个、16个、24个工作日` is a run of days.
+        if not figures or (pattern is not DATE and ctx.measures
+                           and not any(figure_measure(m.group(0)) in ctx.measures for m in figures)):
             continue
         # `分别不超过5个、16个、24个工作日`: the value is the whole run of figures.
         value = fragment[figures[0].start() : figures[-1].end()] if len(figures) > 1 else figures[0].group(0)
@@ -306,7 +308,7 @@ def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
     sentence, score = found
     text = sentence
     # A definition whose conditions or items continue after its colon runs on into the next passages.
-    if text.rstrip().endswith(("：", ":")) or text == sentences(passage.text)[-1]:
+    if text.rstrip().endswith(("：", ":")):
         text = text + "".join(p.text for p in ctx.following)
     if passage.kind is PassageKind.DEFINITION:
         text = FOOTNOTE_NUMBER.sub("", passage.text)  # `1小微企业：…` is footnote 1 defining 小微企业

@@ -26,12 +26,20 @@ def flagship(service: QAService) -> AskResponse:
 def test_flagship_names_every_place_with_its_figure(flagship: AskResponse) -> None:
     answer = flagship.answer
     assert not answer.abstained and answer.intent == "how_much"
-    by_place = {part.place: part.text for part in answer.parts}
+    by_place: dict[str, str] = {}
+    for part in answer.parts:  # a document that states two figures (修武's plan and its annex) has two parts
+        by_place[part.place] = by_place.get(part.place, "") + part.text
     assert set(by_place) == set(REGIONS)
     assert "20个工作日" in by_place["焦作市"]
     assert "25个工作日" in by_place["平顶山市"]
     assert "16个工作日" in by_place["修武县"] and "21个工作日" in by_place["修武县"]
     assert "16个" in by_place["三门峡市"] and "24个工作日" in by_place["三门峡市"]
+
+
+def test_a_document_that_states_two_figures_gives_both_each_cited(flagship: AskResponse) -> None:
+    xiuwu = [part for part in flagship.answer.parts if part.place == "修武县"]
+    assert len(xiuwu) == 2 and len({part.citation for part in xiuwu}) == 2
+    assert any("16个工作日" in part.text for part in xiuwu) and any("不超过21个工作日" in part.text for part in xiuwu)
 
 
 def test_flagship_rows_are_ordered_by_place_then_year_and_cited(flagship: AskResponse) -> None:
@@ -53,6 +61,18 @@ def test_named_city_gets_the_figure_asked_for_not_the_first_one(service: QAServi
     assert [p.place for p in answer.parts] == ["三门峡市"]
     assert "16个" in answer.text and "24个工作日" in answer.text
     assert "时限不超过5个工作日" not in answer.text
+
+
+def test_who_leads_a_whole_action_plan_is_found_below_the_clauses_about_its_meetings(service: QAService) -> None:
+    """No top passage of 三门峡's 获得电力 plan names a unit; the clause that sets up its 专班 does."""
+    answer = ask(service, "三门峡获得电力专项行动由哪个部门牵头？").answer
+    assert not answer.abstained and answer.intent == "who"
+    assert "市发展改革委" in answer.text and "联络员" not in answer.text
+
+
+def test_where_an_office_sits_is_who_runs_it(service: QAService) -> None:
+    answer = ask(service, "营商环境作风建设专项行动领导小组办公室设在哪里？").answer
+    assert "县纪委监委党风政风监督室" in answer.text
 
 
 def test_who_answers_with_the_lead_unit(service: QAService) -> None:

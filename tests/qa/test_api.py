@@ -111,8 +111,8 @@ def test_answer_parts_cite_their_passages(asked: dict) -> None:
         # the part is a sentence of the cited passage (a trailing … marks a shortened one)
         assert no_space(part["text"].rstrip("…")) in no_space(cited["text"]) or cited["kind"] == "table_row"
         assert f"{part['label']}：{part['text']}" in answer["text"]
-    assert len({by_rank[p["citation"]]["doc_id"] for p in answer["parts"]}) == len(answer["parts"]), \
-        "one part per document"
+    assert len({p["citation"] for p in answer["parts"]}) == len(answer["parts"]), "each part cites its own passage"
+    assert len({by_rank[p["citation"]]["doc_id"] for p in answer["parts"]}) >= 4, "every place that answers"
 
 
 def test_answer_highlights_are_valid_and_mark_figures(asked: dict) -> None:
