@@ -65,6 +65,24 @@ class _Candidate:
     coverage: float  # share of the question's terms in the passage and its headings
 
 
+class _Extracts:
+    """Each hit's extract for one question, taken once: the first part, the joining documents and the
+    second figures all read the same candidates."""
+
+    def __init__(self, composer: AnswerComposer, question: Question) -> None:
+        self.composer = composer
+        self.question = question
+        self.extractor = EXTRACTORS[question.intent]
+        self._taken: dict[int, _Candidate | None] = {}
+
+    def __call__(self, hit: Hit) -> _Candidate | None:
+        if hit.rank not in self._taken:
+            extract = self.extractor(hit.passage, self.composer._context(self.question, hit.passage))
+            self._taken[hit.rank] = None if extract is None else \
+                _Candidate(hit, extract, self.composer.passage_score(self.question, hit))
+        return self._taken[hit.rank]
+
+
 class AnswerComposer:
     def __init__(self, retriever: Retriever, min_coverage: float, min_dense: float, min_slot: float = 0.25,
                  part_ratio: float = 0.45, part_extract_ratio: float = 0.7, min_part_coverage: float = 0.3) -> None:
@@ -193,50 +211,43 @@ class AnswerComposer:
         return Answer(text, False, round(confidence, 4), parts, question.intent)
 
     def _choose(self, question: Question, result: SearchResult) -> list[_Candidate]:
-        """The best extract of each document that answers. The first part comes from the top passages:
-        the best-ranked that states what the intent asks for about the subject (or, when none has an
-        extract, the top passage's best sentence); other documents join by `_joins`. A question that
-        pins down one document gets one part."""
-        extractor = EXTRACTORS[question.intent]
+        """The best extract of each document that answers: the first part (`_first_part`), the other
+        documents that join it (`_joins`), and a second figure of a document where it states two. A
+        question that pins down one document gets one part."""
         named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
         hits = [h for h in result.hits[:ANSWER_DEPTH] if (not named or h.document.doc_id in named)
                 and (question.intent is Intent.LIST or not is_table_of_contents(h.passage))]
-        extracted: dict[int, _Candidate | None] = {}
-
-        def candidate(hit: Hit) -> _Candidate | None:
-            if hit.rank not in extracted:
-                extract = extractor(hit.passage, self._context(question, hit.passage))
-                extracted[hit.rank] = None if extract is None else _Candidate(hit, extract, self.passage_score(question, hit))
-            return extracted[hit.rank]
-
-        top = [c for hit in hits[:FIRST_PART_DEPTH] if (c := candidate(hit)) is not None]
-        if not any(self._states(question, c) for c in top) and hits:
-            # Nothing near the top states it: the top document may, further down (the clause that names
-            # who leads the 获得电力 専班 ranks below the clauses about its meetings).
-            deeper = (c for h in hits[FIRST_PART_DEPTH:] if h.document.doc_id == hits[0].document.doc_id
-                      and (c := candidate(h)) is not None and self._states(question, c))
-            top = [*itertools.islice(deeper, 1), *top]
-        if not top:
-            sentences = (extract_sentence(h.passage, self._context(question, h.passage)) for h in hits[:FIRST_PART_DEPTH])
-            return [_Candidate(hit, s, self.passage_score(question, hit))
-                    for hit, s in zip(hits, sentences) if s is not None][:1]
-        first = next((c for c in top if self._states(question, c)), top[0])
+        if not hits:
+            return []
+        extracts = _Extracts(self, question)
+        first = self._first_part(question, hits, extracts)
+        if first is None:  # no top passage has an extract: its best sentence, alone
+            sentences = ((h, extract_sentence(h.passage, self._context(question, h.passage))) for h in hits[:FIRST_PART_DEPTH])
+            return [_Candidate(h, s, self.passage_score(question, h)) for h, s in sentences if s is not None][:1]
         chosen = {first.hit.document.doc_id: first}
         for hit in hits if not question.single_document else []:
-            if hit.document.doc_id in chosen:
-                continue
-            other = candidate(hit)
+            other = extracts(hit) if hit.document.doc_id not in chosen else None
             if other is not None and self._joins(question, other, list(chosen.values()), hits[0].score):
                 chosen[hit.document.doc_id] = other
                 if len(chosen) >= MAX_PARTS:
                     break
         parts = []
         for part in chosen.values():
-            parts.append(part)
-            more = (c for h in hits if h.document.doc_id == part.hit.document.doc_id and h is not part.hit
-                    and (c := candidate(h)) is not None and self._second_figure(question, c, part, hits[0].score))
-            parts.extend(itertools.islice(more, 1))
+            same_document = (h for h in hits if h.document.doc_id == part.hit.document.doc_id and h is not part.hit)
+            second = (c for h in same_document if (c := extracts(h)) is not None
+                      and self._second_figure(question, c, part, hits[0].score))
+            parts += [part, *itertools.islice(second, 1)]
         return parts
+
+    def _first_part(self, question: Question, hits: list[Hit], extracts: _Extracts) -> _Candidate | None:
+        """The best-ranked of the top passages whose extract states what the intent asks for; failing
+        that, the top document's first passage further down that does (the clause naming who leads the
+        获得电力 专班 ranks below those about its meetings); failing that, the first top extract."""
+        top = [c for hit in hits[:FIRST_PART_DEPTH] if (c := extracts(hit)) is not None]
+        stating = (c for c in top if self._states(question, c))
+        deeper = (c for h in hits[FIRST_PART_DEPTH:] if h.document.doc_id == hits[0].document.doc_id
+                  and (c := extracts(h)) is not None and self._states(question, c))
+        return next(itertools.chain(stating, deeper, top), None)
 
     def _second_figure(self, question: Question, candidate: _Candidate, part: _Candidate, top_score: float) -> bool:
         """A document may state the asked-for figure twice (a plan's goal and its annex's): when the
@@ -245,7 +256,7 @@ class AnswerComposer:
         repeating the text's 16 days)."""
         stated = set(NUMBER.findall(part.extract.value or ""))
         return question.intent in (Intent.HOW_MUCH, Intent.WHEN) and not question.named.doc_ids \
-            and self._states(question, candidate) \
+            and self._states(question, part) and self._states(question, candidate) \
             and stated.isdisjoint(NUMBER.findall(candidate.extract.text)) \
             and candidate.hit.score >= self.part_ratio * top_score \
             and candidate.extract.score >= SECOND_FIGURE_RATIO * part.extract.score

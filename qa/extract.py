@@ -38,6 +38,7 @@ EMPTY_ROW = re.compile(r"[\s|:\-—]*")
 FOOTNOTE_NUMBER = re.compile(r"^\s*\d{1,2}\s*")
 TOC_LINE = re.compile(r"\.{4,}|…{2,}|·{4,}")
 MAX_EXTRACT = 220
+MIN_LIST_ITEMS = 3
 MEASURE_UNITS = {
     Measure.MONEY: re.compile(r"元"),
     Measure.SHARE: re.compile(r"[%‰]|百分点"),
@@ -345,6 +346,13 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
         text += "".join(s for s in sentences(passage.text) if s != sentence) or "".join(p.text for p in ctx.following)
     elif ITEM_MARK.search(passage.text) and len(passage.text) <= MAX_EXTRACT and ctx.match(sentence) < 0.5:
         text = passage.text
+    else:
+        # Items named in a row (`政策条件库、企业画像库、政策匹配库三大数据库`): the fragment that names them,
+        # with the fragments around it that say what they are.
+        fragments = FRAGMENT.findall(sentence)
+        items = max(range(len(fragments)), key=lambda i: fragments[i].count("、"), default=None)
+        if items is not None and fragments[items].count("、") >= MIN_LIST_ITEMS - 1:
+            text = best_span(fragments, ctx, keep=items)
     return Extract(_cut(clean(text)), None, score)
 
 
