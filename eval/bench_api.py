@@ -3,7 +3,7 @@
     policy-qa bench api [--requests N] [--clients 1,8,32,64]
     python -m eval.bench_api --requests 200 --clients 1,8,32,64
 
-Starts the app as `policy-qa serve` does (uvicorn, one worker) in a subprocess on 127.0.0.1 and a
+Starts the app as `policy-qa serve` does (uvicorn, one worker, its limits) in a subprocess on 127.0.0.1 and a
 free port, waits for /readyz (up to 15 min: a first run may build the index), then, per client
 count C: C threads (one keep-alive client each) send N POST /api/ask {"question": q, "top_k": 5}
 in all, distinct questions (the gold questions, then numbered variants of them), with the server's
@@ -61,9 +61,8 @@ def serve(port: int, lifetime_s: float) -> None:
 
     Exits by itself when its parent is gone or after `lifetime_s`.
     """
-    import uvicorn
-
     from qa.app import create_app
+    from qa.server import run_app
 
     parent = os.getppid()
     started = time.monotonic()
@@ -87,7 +86,7 @@ def serve(port: int, lifetime_s: float) -> None:
         batcher = encoder.batcher
         return {"cleared": True, "batches": batcher.batches if batcher else 0, "items": batcher.items if batcher else 0}
 
-    uvicorn.run(app, host=HOST, port=port, log_level="warning")
+    run_app(app, HOST, port, app.state.settings)
 
 
 def free_port() -> int:

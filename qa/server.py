@@ -68,9 +68,14 @@ def serve(host: str, port: int, settings: Settings | None = None) -> None:
 
     settings = settings or Settings()
     settings.check_binding(host)
+    run_app(create_app(settings), host, port, settings)
+
+
+def run_app(app: object, host: str, port: int, settings: Settings) -> None:
+    """Run an app under uvicorn with the server's limits (`serve`, and `policy-qa bench api`'s server)."""
     limit_malloc_arenas()
     TimedH11Protocol.header_timeout = settings.header_timeout
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", http=TimedH11Protocol,
+    uvicorn.run(app, host=host, port=port, log_level="warning", http=TimedH11Protocol,
                 timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
                 server_header=False)
 
