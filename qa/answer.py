@@ -225,17 +225,21 @@ class AnswerComposer:
             sentences = ((h, extract_sentence(h.passage, self._context(question, h.passage))) for h in hits[:FIRST_PART_DEPTH])
             return [_Candidate(h, s, self.passage_score(question, h)) for h, s in sentences if s is not None][:1]
         chosen = {first.hit.document.doc_id: first}
-        for hit in hits if not question.single_document else []:
+        # Unless the question names its documents, a part comes from a passage that ranks nearly as well
+        # as the top one (checked before extracting: most candidates stop here).
+        near = [h for h in hits if h.score >= self.part_ratio * hits[0].score]
+        for hit in (hits if question.named.doc_ids else near) if not question.single_document else []:
             other = extracts(hit) if hit.document.doc_id not in chosen else None
-            if other is not None and self._joins(question, other, list(chosen.values()), hits[0].score):
+            if other is not None and self._joins(question, other, list(chosen.values())):
                 chosen[hit.document.doc_id] = other
                 if len(chosen) >= MAX_PARTS:
                     break
+        if question.intent not in (Intent.HOW_MUCH, Intent.WHEN) or question.named.doc_ids:
+            return list(chosen.values())
         parts = []
         for part in chosen.values():
-            same_document = (h for h in hits if h.document.doc_id == part.hit.document.doc_id and h is not part.hit)
-            second = (c for h in same_document if (c := extracts(h)) is not None
-                      and self._second_figure(question, c, part, hits[0].score))
+            same_document = (h for h in near if h.document.doc_id == part.hit.document.doc_id and h is not part.hit)
+            second = (c for h in same_document if (c := extracts(h)) is not None and self._second_figure(question, c, part))
             parts += [part, *itertools.islice(second, 1)]
         return parts
 
@@ -249,16 +253,15 @@ class AnswerComposer:
                   and (c := extracts(h)) is not None and self._states(question, c))
         return next(itertools.chain(stating, deeper, top), None)
 
-    def _second_figure(self, question: Question, candidate: _Candidate, part: _Candidate, top_score: float) -> bool:
+    def _second_figure(self, question: Question, candidate: _Candidate, part: _Candidate) -> bool:
         """A document may state the asked-for figure twice (a plan's goal and its annex's): when the
-        question surveys the library (names no place), another of its passages joins when it states a
+        question surveys the library (names no place), another of its passages (ranked nearly as well
+        as the top) joins when it states a
         different figure about the subject nearly as well — not the same figure again (a table
         repeating the text's 16 days)."""
         stated = set(NUMBER.findall(part.extract.value or ""))
-        return question.intent in (Intent.HOW_MUCH, Intent.WHEN) and not question.named.doc_ids \
-            and self._states(question, part) and self._states(question, candidate) \
+        return self._states(question, part) and self._states(question, candidate) \
             and stated.isdisjoint(NUMBER.findall(candidate.extract.text)) \
-            and candidate.hit.score >= self.part_ratio * top_score \
             and candidate.extract.score >= SECOND_FIGURE_RATIO * part.extract.score
 
     def _states(self, question: Question, candidate: _Candidate) -> bool:
@@ -269,9 +272,9 @@ class AnswerComposer:
         return candidate.extract.states and candidate.extract.value is not None and \
             candidate.extract.score >= self.min_slot
 
-    def _joins(self, question: Question, candidate: _Candidate, chosen: list[_Candidate], top_score: float) -> bool:
+    def _joins(self, question: Question, candidate: _Candidate, chosen: list[_Candidate]) -> bool:
         """Another document's part joins when it states the asked-for fact: a document the question
-        names, or, when it names none, one whose passage ranks nearly as well as the top one and whose
+        names, or, when it names none, one (ranked nearly as well as the top, see `_choose`) whose
         extract states the fact nearly as well as the first part's."""
         first = chosen[0]
         document = candidate.hit.document
@@ -283,8 +286,7 @@ class AnswerComposer:
             if any(c.hit.document.region == document.region for c in chosen) and \
                     candidate.extract.score < self.part_extract_ratio * first.extract.score:
                 return False
-        elif (candidate.hit.score < self.part_ratio * top_score
-              or candidate.extract.score < self.part_extract_ratio * first.extract.score):
+        elif candidate.extract.score < self.part_extract_ratio * first.extract.score:
             return False
         return self._answers(question, candidate)
 
