@@ -1,7 +1,7 @@
 """A smoke evaluation on the gold set: floors a little under the measured figures, so a retrieval or
 answer regression fails CI. Measured (policy-qa eval): hybrid R@1 0.846 R@5 0.972 MRR@10 0.905
 cross@10 0.810; bm25 0.822/0.963/0.890; dense 0.678/0.869/0.761. Answers (hybrid, 2026-12-06): LCS recall
-0.790, F1 0.448, comparisons complete 0.952, evidence in answer 0.771; abstain 0.857, false 0.028."""
+0.799, F1 0.463, comparisons complete 0.952, evidence in answer 0.790; abstain 0.857, false 0.014."""
 
 from __future__ import annotations
 
