@@ -4,11 +4,6 @@ retrieval test on both backends.)"""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +17,7 @@ from index.retriever import Mode, Retriever
 from index.scope import SearchFilters, Selection
 from index.store import StoredIndex
 from qa.config import Settings
+from tests.index.interrupt import kill_build_midway
 
 
 def part_of(stored: StoredIndex, doc_ids: tuple[str, ...]) -> StoredIndex:
@@ -102,17 +98,9 @@ def test_a_killed_build_leaves_the_old_collection_served(tmp_path: Path, retriev
     backend.close()  # Milvus Lite: one process per data file
 
     # A build of the whole index, killed once its collection exists and rows go in.
-    process = subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(retriever.stored.path), uri],
-                               cwd=Path(__file__).parents[2])
     version = collection_version(retriever.stored, retriever.config.bm25)
-    deadline = time.monotonic() + 120
-    while not list((Path(uri) / "collections").glob(f"test_{version}_*")):
-        assert process.poll() is None, "the build ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(1.0)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_build_midway(BUILD_SCRIPT, [str(retriever.stored.path), uri],
+                      lambda: bool(list((Path(uri) / "collections").glob(f"test_{version}_*"))))
 
     client = connect(uri)
     try:

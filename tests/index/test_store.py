@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +17,7 @@ from index.retriever import Retriever, RetrieverConfig
 from index.store import IndexMismatch, check_compatible, corpus_fingerprint, file_digest, load_index
 from qa.config import Settings
 from tests.index.conftest import load_small, make_small_corpus
+from tests.index.interrupt import kill_build_midway
 
 
 @pytest.fixture
@@ -79,16 +77,8 @@ def test_killed_build_leaves_the_previous_index_usable(tmp_path: Path, config: R
     old_manifest = load_index(config.index_dir).manifest
 
     # A rebuild over a larger document, killed while it embeds (its stage folder exists).
-    process = subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(config.index_dir), str(documents), str(manifest)],
-                               cwd=Path(__file__).parents[2])
-    deadline = time.monotonic() + 120
-    while not list(config.index_dir.parent.glob(".index.build-*")):
-        assert process.poll() is None, "the build ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(1.0)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_build_midway(BUILD_SCRIPT, [str(config.index_dir), str(documents), str(manifest)],
+                      lambda: bool(list(config.index_dir.parent.glob(".index.build-*"))))
 
     survivor = load_index(config.index_dir)
     assert survivor.manifest == old_manifest
@@ -176,15 +166,9 @@ def test_document_path_leaving_the_documents_folder_is_refused(config: Retriever
 def test_build_killed_while_embedding_is_cleared_and_resumed(tmp_path: Path, config: RetrieverConfig) -> None:
     documents, manifest = make_small_corpus(tmp_path / "corpus", ("003_4d324785fef10595",))
     chunks = config.index_dir.parent / ".index.embeddings"
-    process = subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(config.index_dir), str(documents), str(manifest)],
-                               cwd=Path(__file__).parents[2])
-    deadline = time.monotonic() + 300
-    while not list(chunks.glob("*.npz")):  # killed once some of its vectors are saved
-        assert process.poll() is None, "the build ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    # killed once some of its vectors are saved
+    kill_build_midway(BUILD_SCRIPT, [str(config.index_dir), str(documents), str(manifest)],
+                      lambda: bool(list(chunks.glob("*.npz"))), timeout=300, settle=0.0)
     assert list(config.index_dir.parent.glob(".index.build-*")), "the kill left a stage folder"
     saved = sum(len(np.load(chunk)["keys"]) for chunk in chunks.glob("*.npz"))
 
