@@ -13,7 +13,7 @@ from functools import cache
 
 from corpus.gazetteer import Place, aliases, find_places
 from corpus.models import Document, Level
-from index.scope import YEAR, NamedScope, named_scope
+from index.scope import NamedScope, named_scope
 
 
 class Intent(StrEnum):

@@ -24,6 +24,7 @@ NO_STATEMENT = "没有条款直接陈述所问的内容。"
 NO_FIGURE = "相关条款没有给出所问的数字。"
 NO_DATE = "相关条款没有给出所问的时间。"
 MAX_PARTS = 8
+SLOT_INTENTS = (Intent.HOW_MUCH, Intent.WHEN)  # the intents that ask for a figure or a date
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SECOND_FIGURE_RATIO = 0.9  # … of the document's first part's extract score (0.8 / 0.9 / 1.0: answer recall 0.802 / 0.798 / 0.795)
 MAX_TERMS = 12
@@ -62,7 +63,6 @@ class Answer:
 class _Candidate:
     hit: Hit
     extract: Extract
-    coverage: float  # share of the question's terms in the passage and its headings
 
 
 class _Extracts:
@@ -78,8 +78,7 @@ class _Extracts:
     def __call__(self, hit: Hit) -> _Candidate | None:
         if hit.rank not in self._taken:
             extract = self.extractor(hit.passage, self.composer._context(self.question, hit.passage))
-            self._taken[hit.rank] = None if extract is None else \
-                _Candidate(hit, extract, self.composer.passage_score(self.question, hit))
+            self._taken[hit.rank] = None if extract is None else _Candidate(hit, extract)
         return self._taken[hit.rank]
 
 
@@ -182,7 +181,7 @@ class AnswerComposer:
 
     def _states_slot(self, question: Question, chosen: list[_Candidate]) -> bool:
         """A question for a figure or a date is answered only by a clause that states one about its subject."""
-        if question.intent not in (Intent.HOW_MUCH, Intent.WHEN) or question.latin:
+        if question.intent not in SLOT_INTENTS or question.latin:
             return True
         return any(self._states(question, c) for c in chosen)
 
@@ -223,7 +222,7 @@ class AnswerComposer:
         first = self._first_part(question, hits, extracts)
         if first is None:  # no top passage has an extract: its best sentence, alone
             sentences = ((h, extract_sentence(h.passage, self._context(question, h.passage))) for h in hits[:FIRST_PART_DEPTH])
-            return [_Candidate(h, s, self.passage_score(question, h)) for h, s in sentences if s is not None][:1]
+            return [_Candidate(h, s) for h, s in sentences if s is not None][:1]
         chosen = {first.hit.document.doc_id: first}
         # Unless the question names its documents, a part comes from a passage that ranks nearly as well
         # as the top one (checked before extracting: most candidates stop here).
@@ -234,7 +233,7 @@ class AnswerComposer:
                 chosen[hit.document.doc_id] = other
                 if len(chosen) >= MAX_PARTS:
                     break
-        if question.intent not in (Intent.HOW_MUCH, Intent.WHEN) or question.named.doc_ids:
+        if question.intent not in SLOT_INTENTS or question.named.doc_ids:
             return list(chosen.values())
         parts = []
         for part in chosen.values():
@@ -267,7 +266,7 @@ class AnswerComposer:
     def _states(self, question: Question, candidate: _Candidate) -> bool:
         """Does the extract state what the intent asks for: a figure or date about the subject, a
         defining sentence?"""
-        if question.intent not in (Intent.HOW_MUCH, Intent.WHEN):
+        if question.intent not in SLOT_INTENTS:
             return candidate.extract.states
         return candidate.extract.states and candidate.extract.value is not None and \
             candidate.extract.score >= self.min_slot
@@ -291,9 +290,11 @@ class AnswerComposer:
         return self._answers(question, candidate)
 
     def _answers(self, question: Question, candidate: _Candidate) -> bool:
-        if question.intent in (Intent.HOW_MUCH, Intent.WHEN) and candidate.extract.value is None:
+        if question.intent in SLOT_INTENTS and candidate.extract.value is None:
             return False
-        return min(candidate.coverage, candidate.extract.score) >= self.min_part_coverage
+        # The passage's share of the question's terms is read only here, for the few candidates left.
+        return candidate.extract.score >= self.min_part_coverage and \
+            self.passage_score(question, candidate.hit) >= self.min_part_coverage
 
     def _part(self, candidate: _Candidate, question: Question) -> AnswerPart:
         d: Document = candidate.hit.document
