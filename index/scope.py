@@ -77,6 +77,12 @@ def _place_matches(document: Document, value: str) -> bool:
     return any(value in place_aliases(place) for place in _places_of(document))
 
 
+def mention_position(question: str, document: Document) -> int | None:
+    """Where the question first names the document's place (any of its names), or None."""
+    found = [question.find(alias) for place in _places_of(document) for alias in place_aliases(place)]
+    return min((i for i in found if i >= 0), default=None)
+
+
 def _known_places(documents: dict[str, Document]) -> list[str]:
     return sorted({place for d in documents.values() for place in _places_of(d)})
 

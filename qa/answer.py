@@ -2,20 +2,23 @@
 
 No language model runs offline here. Retrieval ranks passages; the question's intent picks the
 extractor (qa/extract.py) that takes the asked-for fact out of each document's best passage. When
-the question pins down no single document, every document that answers gets a part, ordered by
-place then year; when nothing answers, the service abstains and says why.
+the question pins down no single document, every document that answers gets a part: a comparison in
+the order its places are named, then oldest first; any other question with its best answer first.
+When nothing answers, the service abstains and says why.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.models import Document, Passage
 from index.question import Intent, Question
 from index.retriever import Hit, Retriever, SearchResult
+from index.scope import mention_position
 from qa.extract import EXTRACTORS, Context, Extract, extract_sentence, is_table_of_contents
 from qa.highlight import highlight_spans
 
@@ -28,6 +31,7 @@ SLOT_INTENTS = (Intent.HOW_MUCH, Intent.WHEN)  # the intents that ask for a figu
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SECOND_FIGURE_RATIO = 0.9  # … of the document's first part's extract score (0.8 / 0.9 / 1.0: answer recall 0.802 / 0.798 / 0.795)
 MAX_TERMS = 12
+UNDATED = 9999  # sorts after every year
 SINGLE_CHARACTER_WEIGHT = 0.5
 FIRST_PART_DEPTH = 3  # the first part comes from one of the top passages
 ANSWER_DEPTH = 20  # candidates the answer reads: a city whose passage ranks 12th still answers
@@ -201,7 +205,10 @@ class AnswerComposer:
         if reason is not None:
             return Answer(ABSTAIN_TEXT, True, round(confidence, 4), [], question.intent, reason)
         if len(chosen) > 1:
-            chosen.sort(key=lambda c: (c.hit.document.region, c.hit.document.year or 0))
+            # A comparison reads in order; any other question keeps its best answer first.
+            first = 0 if question.comparison else 1
+            chosen[first:] = sorted(chosen[first:], key=_reading_order(question.normalized,
+                                                                      [c.hit.document for c in chosen]))
         parts = [self._part(c, question) for c in chosen]
         if question.single_document and len(parts) == 1:
             text = parts[0].text + "。"  # the question named the document: the label would repeat it
@@ -307,3 +314,19 @@ def _describe_filters(result: SearchResult) -> str:
     f = result.filters
     parts = [*f.city, *(f"{y}年" for y in f.year), *f.doc_id]
     return "、".join(parts)
+
+
+def _reading_order(question: str, documents: list[Document]) -> Callable[[_Candidate], tuple]:
+    """Sort key for an answer's parts: places in the order the question names them, then the others
+    by their first year (a place's documents together, oldest first), so a comparison reads as the
+    user asked it, or as the policy developed."""
+    first_year: dict[str, int] = {}
+    for d in documents:
+        first_year[d.region] = min(first_year.get(d.region, UNDATED), d.year or UNDATED)
+    named = {d.doc_id: mention_position(question, d) for d in documents}
+
+    def key(candidate: _Candidate) -> tuple:
+        d = candidate.hit.document
+        position = named[d.doc_id]
+        return (position is None, position or 0, first_year[d.region], d.region, d.year or UNDATED)
+    return key

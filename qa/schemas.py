@@ -162,7 +162,7 @@ class AnswerOut(BaseModel):
     intent: str = Field(description="what the question asks for: who, when, how_much, definition, list, yes_no, how")
     reason: str | None = Field(None, description="why no answer was given (abstained), in Chinese")
     rows: list[AnswerRowOut] = Field(default_factory=list,
-                                     description="one row per document when several answer (place, then year)")
+                                     description="one row per document when several answer, in the order of `parts`")
 
 
 class AppliedFilters(BaseModel):

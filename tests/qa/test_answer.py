@@ -42,9 +42,12 @@ def test_a_document_that_states_two_figures_gives_both_each_cited(flagship: AskR
     assert any("16个工作日" in part.text for part in xiuwu) and any("不超过21个工作日" in part.text for part in xiuwu)
 
 
-def test_flagship_rows_are_ordered_by_place_then_year_and_cited(flagship: AskResponse) -> None:
+def test_flagship_rows_keep_the_best_answer_first_then_read_oldest_first_and_are_cited(flagship: AskResponse) -> None:
     rows = flagship.answer.rows
-    assert [(r.place, r.year) for r in rows] == sorted((r.place, r.year) for r in rows)
+    first_year = {place: min(r.year for r in rows if r.place == place) for place in {r.place for r in rows}}
+    rest = [(first_year[r.place], r.place, r.year) for r in rows[1:]]
+    assert rest == sorted(rest), "after the best answer, places by their first year, a place's documents together"
+    assert rows[0].citation == min(r.citation for r in rows), "the best-ranked answer leads"
     shown = {p.rank: p for p in flagship.passages}
     for row in rows:
         assert row.citation in shown, "every cited passage is in the response, even below top_k"
@@ -54,6 +57,18 @@ def test_flagship_rows_are_ordered_by_place_then_year_and_cited(flagship: AskRes
         assert spans_valid([list(s) for s in part.highlights], part.text)
         assert part.label == f"{part.place} {part.year}"
     assert flagship.answer.text == "；".join(f"{p.label}：{p.text}" for p in flagship.answer.parts) + "。"
+
+
+@pytest.mark.parametrize("places", [("修武", "三门峡"), ("三门峡", "修武")])
+def test_a_comparison_answers_in_the_order_the_places_are_named(service: QAService, places: tuple[str, str]) -> None:
+    answer = ask(service, f"用户年均停电时间压减目标，{places[0]}和{places[1]}各是多少小时？").answer
+    assert len(answer.parts) == 2
+    assert all(part.place.startswith(place) for part, place in zip(answer.parts, places))
+
+
+def test_a_comparison_naming_no_place_reads_oldest_first(service: QAService) -> None:
+    years = [part.year for part in ask(service, "各地高压用户报装时限分别是多少").answer.parts]
+    assert len(set(years)) >= 3 and years == sorted(years)
 
 
 def test_named_city_gets_the_figure_asked_for_not_the_first_one(service: QAService) -> None:
