@@ -9,18 +9,23 @@ On a CPU a forward pass costs about the same per question whatever the batch (`p
 api`), so more than one worker (`workers`) may run batches at once, each on its own core, sharing
 one model: onnxruntime runs one session from several threads.
 
-Nothing waits without limit: a full queue refuses at once and a caller gives up at its deadline,
-both with `Overloaded`, which the service answers with 503 and Retry-After.
+A caller may wait in a thread (`submit`) or in an event loop (`enqueue`, then `await pending.wait()`):
+the service's async routes wait without taking a thread, and do other work while the pass runs.
+
+Nothing waits without limit: a full queue refuses at once and a caller gives up at its deadline
+(counted from when its item was queued), both with `Overloaded`, which the service answers with 503
+and Retry-After.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -51,13 +56,77 @@ class BatchingConfig:
             raise ValueError(f"invalid batching settings: {self}")
 
 
-@dataclass
-class _Job(Generic[Item, Result]):
-    item: Item
-    done: threading.Event = field(default_factory=threading.Event)
-    result: Result | None = None
-    error: BaseException | None = None
-    abandoned: bool = False  # the caller gave up: the worker skips it
+class Pending(Generic[Item, Result]):
+    """An item on the queue until a worker has run it: its result, waited for in a thread (`result`) or
+    in an event loop (`wait`). A caller that gives up (deadline, cancelled request) marks it abandoned,
+    and the worker skips it."""
+
+    def __init__(self, item: Item, timeout: float, retry_after: int) -> None:
+        self.item = item
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout  # past it the caller gives up
+        self.retry_after = retry_after
+        self.abandoned = False
+        self._done = threading.Event()
+        self._lock = threading.Lock()  # orders `finish` against an event loop registering to be woken
+        self._wake: list[Callable[[], None]] = []
+        self._result: Result | None = None
+        self._error: BaseException | None = None
+
+    def finish(self, result: Result | None, error: BaseException | None) -> None:
+        """Called by the worker, once."""
+        self._result, self._error = result, error
+        with self._lock:
+            self._done.set()
+            wake, self._wake = self._wake, []
+        for call in wake:
+            call()
+
+    def result(self) -> Result:
+        """Block this thread until the result is in, or raise `Overloaded` at the deadline."""
+        if not self._done.wait(max(0.0, self.deadline - time.monotonic())):
+            self._give_up()
+        return self._outcome()
+
+    async def wait(self) -> Result:
+        """The same, awaited: the event loop is woken when the worker finishes, no thread waits."""
+        if not self._done.is_set():
+            loop = asyncio.get_running_loop()
+            woken: asyncio.Future[None] = loop.create_future()
+
+            def wake() -> None:
+                try:
+                    loop.call_soon_threadsafe(_resolve, woken)
+                except RuntimeError:  # the loop is closed: nobody is waiting any more
+                    pass
+
+            with self._lock:
+                if not self._done.is_set():
+                    self._wake.append(wake)
+            if self._done.is_set():
+                _resolve(woken)
+            try:
+                await asyncio.wait_for(woken, max(0.0, self.deadline - time.monotonic()))
+            except TimeoutError:
+                self._give_up()
+            except asyncio.CancelledError:  # the request was cancelled (its deadline passed): skip the item
+                self.abandoned = True
+                raise
+        return self._outcome()
+
+    def _give_up(self) -> None:
+        self.abandoned = True
+        raise Overloaded(f"not served within {self.timeout:g} s; retry shortly", self.retry_after)
+
+    def _outcome(self) -> Result:
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class DynamicBatcher(Generic[Item, Result]):
@@ -66,7 +135,7 @@ class DynamicBatcher(Generic[Item, Result]):
         self.run_batch = run_batch
         self.config = config
         self._on_start = on_start
-        self._queue: deque[_Job[Item, Result]] = deque()
+        self._queue: deque[Pending[Item, Result]] = deque()
         self._changed = threading.Condition()
         self._closed = False
         self.batches = 0  # forward passes run, and the items they held: the mean batch size is their ratio
@@ -86,21 +155,20 @@ class DynamicBatcher(Generic[Item, Result]):
 
     def submit(self, item: Item) -> Result:
         """The result for `item`, computed in a batch with whatever else is queued."""
-        job: _Job[Item, Result] = _Job(item)
+        return self.enqueue(item).result()
+
+    def enqueue(self, item: Item) -> Pending[Item, Result]:
+        """Queue `item` and return at once; raises `Overloaded` when the queue is full."""
+        pending: Pending[Item, Result] = Pending(item, self.config.timeout, self.config.retry_after)
         with self._changed:
             if self._closed:
                 raise RuntimeError("the batcher is closed")
             if len(self._queue) >= self.config.max_queue:
                 raise Overloaded(f"{len(self._queue)} requests are already waiting for the encoder; retry shortly",
                                  self.config.retry_after)
-            self._queue.append(job)
+            self._queue.append(pending)
             self._changed.notify_all()
-        if not job.done.wait(self.config.timeout):
-            job.abandoned = True
-            raise Overloaded(f"not served within {self.config.timeout:g} s; retry shortly", self.config.retry_after)
-        if job.error is not None:
-            raise job.error
-        return job.result  # type: ignore[return-value]
+        return pending
 
     def close(self) -> None:
         with self._changed:
@@ -109,7 +177,7 @@ class DynamicBatcher(Generic[Item, Result]):
         for thread in self._threads:
             thread.join(self.config.timeout)
 
-    def _next_batch(self) -> list[_Job[Item, Result]] | None:
+    def _next_batch(self) -> list[Pending[Item, Result]] | None:
         with self._changed:
             while not self._queue and not self._closed:
                 self._changed.wait()
@@ -137,21 +205,21 @@ class DynamicBatcher(Generic[Item, Result]):
             batch = [job for job in batch if not job.abandoned]
             if not batch:
                 continue
+            outcomes: list[tuple[Result | None, BaseException | None]]
             try:
                 results = self.run_batch([job.item for job in batch])
-                for job, result in zip(batch, results, strict=True):
-                    job.result = result
+                outcomes = [(result, None) for result in results]
+                if len(outcomes) != len(batch):
+                    raise ValueError(f"a batch of {len(batch)} gave {len(outcomes)} results")
             except Exception as error:  # every caller of the batch hears of it; the worker lives on
                 log.exception("a batch of %d failed", len(batch))
-                for job in batch:
-                    job.error = error
+                outcomes = [(None, error)] * len(batch)
             with self._changed:
                 self.batches += 1
                 self.items += len(batch)
-            for job in batch:
-                job.done.set()
+            for job, (result, error) in zip(batch, outcomes):
+                job.finish(result, error)
         with self._changed:  # closed: nobody is left waiting
             for job in self._queue:
-                job.error = RuntimeError("the batcher was closed")
-                job.done.set()
+                job.finish(None, RuntimeError("the batcher was closed"))
             self._queue.clear()

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
 import faiss
 import numpy as np
+from cachetools import LRUCache
 
-from index.batching import BatchingConfig, DynamicBatcher
+from index.batching import BatchingConfig, DynamicBatcher, Pending
 
 faiss.omp_set_num_threads(1)  # one query is tiny; threads only add contention on 2 cores
+QUERY_CACHE_SIZE = 4096  # one Encoder lives as long as the service; users repeat questions
 
 
 class QueryBackend(StrEnum):
@@ -62,6 +65,8 @@ class Encoder:
     def __init__(self, config: EncoderConfig) -> None:
         self.config = config
         self._batcher: DynamicBatcher[str, np.ndarray] | None = None
+        self._query_cache: LRUCache[str, np.ndarray] = LRUCache(QUERY_CACHE_SIZE)
+        self._cache_lock = threading.Lock()  # request threads and the event loop share the cache
 
     @cached_property
     def _model(self):  # noqa: ANN202 - sentence_transformers imports torch: load only when used
@@ -96,7 +101,24 @@ class Encoder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """One question's vector: from the cache, else from the batching worker when one runs."""
-        return self._embed_query_cached(text).copy()
+        return self.start_query(text).result()
+
+    def start_query(self, text: str) -> QueryEmbedding:
+        """Start embedding a question and return at once: its vector is read later (`result()` in a
+        thread, `await wait()` in an event loop), so the caller can do other work meanwhile. From the
+        cache, else queued for the batching worker, else (no worker runs) computed here and now."""
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+        if cached is not None:  # cache hits never reach the queue
+            return QueryEmbedding(self, text, cached)
+        if self._batcher is None:
+            return QueryEmbedding(self, text, self._remember(text, self.embed_queries([text])[0]))
+        return QueryEmbedding(self, text, pending=self._batcher.enqueue(text))
+
+    def _remember(self, text: str, vector: np.ndarray) -> np.ndarray:
+        with self._cache_lock:
+            self._query_cache[text] = vector
+        return vector
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Questions' vectors in one forward pass (uncached; repeated texts embedded once)."""
@@ -106,7 +128,8 @@ class Encoder:
         return vectors[[row[t] for t in texts]]
 
     def clear_query_cache(self) -> None:
-        self._embed_query_cached.cache_clear()
+        with self._cache_lock:
+            self._query_cache.clear()
 
     def start_batching(self, config: BatchingConfig) -> None:
         """Embed questions from now on in one worker thread that owns the query model, batching
@@ -132,12 +155,6 @@ class Encoder:
             torch.set_num_threads(self.config.threads)  # OpenMP thread counts belong to the calling thread
         self.embed_queries(["query encoder warm-up"])
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one Encoder lives as long as the service; users repeat questions
-    def _embed_query_cached(self, text: str) -> np.ndarray:
-        if self._batcher is not None:  # cache hits never reach the queue
-            return self._batcher.submit(text)
-        return self.embed_queries([text])[0]
-
     def embed_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         # Length-sorted batches pad least; chunks keep the progress bar moving.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -150,6 +167,28 @@ class Encoder:
             if progress:
                 progress(len(chunk))
         return vectors
+
+
+@dataclass
+class QueryEmbedding:
+    """A question's vector: ready (cached, or computed without a worker) or pending in the worker's queue."""
+
+    encoder: Encoder
+    text: str
+    vector: np.ndarray | None = None
+    pending: Pending[str, np.ndarray] | None = None
+
+    def result(self) -> np.ndarray:
+        """The vector (a copy: callers may change it), blocking this thread until the worker is done."""
+        if self.vector is None:
+            self.vector = self.encoder._remember(self.text, self.pending.result())  # type: ignore[union-attr]
+        return self.vector.copy()
+
+    async def wait(self) -> np.ndarray:
+        """The vector, awaited in the event loop."""
+        if self.vector is None:
+            self.vector = self.encoder._remember(self.text, await self.pending.wait())  # type: ignore[union-attr]
+        return self.vector.copy()
 
 
 def load_sentence_transformer(model_name: str, max_seq_length: int, quantize: bool):  # noqa: ANN201

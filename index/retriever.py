@@ -14,7 +14,7 @@ from corpus.documents import Corpus, load_corpus
 from corpus.models import Document, Passage
 from corpus.parser import DEFAULT_MAX_CHARS
 from index.backend import Backend, BackendKind
-from index.dense import Encoder, EncoderConfig
+from index.dense import Encoder, EncoderConfig, QueryEmbedding
 from index.embedded_backend import EmbeddedBackend
 from index.fusion import FusionMethod, ranks_of, rrf, weighted
 from index.lexical import BM25Params, LexicalIndex
@@ -115,38 +115,66 @@ class Retriever:
 
     def search(self, query: str, *, mode: Mode = Mode.HYBRID, top_k: int = 10,
                filters: SearchFilters = SearchFilters()) -> SearchResult:
+        started = self._start(query, mode, filters)
+        return self._finish(started, started.embedding.result() if started.embedding else None, top_k)
+
+    async def search_async(self, query: str, *, mode: Mode = Mode.HYBRID, top_k: int = 10,
+                           filters: SearchFilters = SearchFilters()) -> SearchResult:
+        """`search` for an event loop: the query embedding is awaited, not waited for in a thread."""
+        started = self._start(query, mode, filters)
+        return self._finish(started, await started.embedding.wait() if started.embedding else None, top_k)
+
+    def _start(self, query: str, mode: Mode, filters: SearchFilters) -> _Started:
+        """Everything up to the query vector: the embedding is queued first, and BM25 runs while the
+        encoder worker computes it (on another core: onnxruntime releases the GIL)."""
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         validate_filters(filters, self.documents)
         selection = Selection.of(filters, self.documents)
         question = understand(query, self.documents)
+        embedding, embed_started = None, time.perf_counter()
+        if mode in (Mode.DENSE, Mode.HYBRID):
+            embedding = self.encoder.start_query(question.normalized)
         named = question.named if self.config.scope is not ScopeMode.OFF else NamedScope()
         if self.config.scope is ScopeMode.FILTER and named.doc_ids:
             narrowed = selection.narrowed(named.doc_ids)
             if any(narrowed.allows(p, self.documents[p.doc_id]) for p in self.passages):
                 selection = narrowed  # never let a guess empty the search
+        # A comparison across named places: rank within each place, then take turns,
+        # so the large plan of one city cannot crowd the others out of the top k.
+        comparison = self.config.scope is not ScopeMode.OFF and len(named.regions) > 1
+        selections = [selection.narrowed(named.docs_of(r)) for r in named.regions] if comparison else [selection]
 
         tokens: list[str] = []
-        vector = None
+        bm25: list[dict[int, float]] = [{} for _ in selections]
         if mode in (Mode.BM25, Mode.HYBRID):
             start = time.perf_counter()
             tokens = self.tokenizer.tokenize(question.normalized)
             timings["tokenize"] = _ms(start)
-        if mode in (Mode.DENSE, Mode.HYBRID):
             start = time.perf_counter()
-            vector = self.encoder.embed_query(question.normalized)
-            timings["embed"] = _ms(start)
+            bm25 = [self.backend.bm25(query, tokens, s, self.config.candidates) for s in selections]
+            timings["bm25"] = _ms(start)
+        return _Started(query, mode, filters, question, named, comparison, selections, bm25, embedding,
+                        embed_started, timings, clock)
 
-        if self.config.scope is not ScopeMode.OFF and len(named.regions) > 1:
-            # A comparison across named places: rank within each place, then take turns,
-            # so the large plan of one city cannot crowd the others out of the top k.
-            per_region = []
-            for region in named.regions:
-                per_region.append(self._rank(mode, query, tokens, vector, selection.narrowed(named.docs_of(region)),
-                                             timings))
-            ranked = _interleave(per_region)
+    def _finish(self, started: _Started, vector: np.ndarray | None, top_k: int) -> SearchResult:
+        """Dense candidates, fusion, scope and the top k, once the query vector is in."""
+        timings = started.timings
+        if vector is not None:
+            timings["embed"] = _ms(started.embed_started)  # queued to ready: BM25 ran meanwhile
+        ranked_lists = []
+        for selection, bm25_scores in zip(started.selections, started.bm25):
+            dense_scores: dict[int, float] = {}
+            if vector is not None:
+                start = time.perf_counter()
+                dense_scores = self.backend.dense(vector, selection, self.config.candidates)
+                timings["faiss"] = timings.get("faiss", 0.0) + _ms(start)
+            ranked_lists.append(self._fuse(started.mode, bm25_scores, dense_scores, timings))
+        if started.comparison:
+            ranked = _interleave(ranked_lists)
         else:
-            ranked = self._rank(mode, query, tokens, vector, selection, timings)
+            ranked = ranked_lists[0]
+            named = started.named
             if self.config.scope is ScopeMode.BOOST and named.doc_ids:
                 for item in ranked:
                     if self.passages[item.pid].doc_id in named.doc_ids:
@@ -160,24 +188,12 @@ class Retriever:
             for rank, item in enumerate(ranked[:top_k], start=1)
         ]
         timings["fuse"] = timings.get("fuse", 0.0) + _ms(start)
-        timings["total"] = _ms(clock)
-        return SearchResult(query, mode, hits, filters, question, timings)
+        timings["total"] = _ms(started.clock)
+        return SearchResult(started.query, started.mode, hits, started.filters, started.question, timings)
 
-
-    def _rank(self, mode: Mode, query: str, tokens: list[str], vector: np.ndarray | None, selection: Selection,
+    def _fuse(self, mode: Mode, bm25_scores: dict[int, float], dense_scores: dict[int, float],
               timings: dict[str, float]) -> list[_Ranked]:
-        """Candidates of each channel among the selected passages, fused, best first."""
-        bm25_scores: dict[int, float] = {}
-        dense_scores: dict[int, float] = {}
-        if mode in (Mode.BM25, Mode.HYBRID):
-            start = time.perf_counter()
-            bm25_scores = self.backend.bm25(query, tokens, selection, self.config.candidates)
-            timings["bm25"] = timings.get("bm25", 0.0) + _ms(start)
-        if vector is not None:
-            start = time.perf_counter()
-            dense_scores = self.backend.dense(vector, selection, self.config.candidates)
-            timings["faiss"] = timings.get("faiss", 0.0) + _ms(start)
-
+        """One selection's candidates of each channel, fused, best first."""
         start = time.perf_counter()
         bm25_ranks, dense_ranks = ranks_of(bm25_scores), ranks_of(dense_scores)
         if mode is Mode.BM25:
@@ -193,6 +209,24 @@ class Retriever:
         ranked.sort(key=lambda item: (-item.score, item.pid))
         timings["fuse"] = timings.get("fuse", 0.0) + _ms(start)
         return ranked
+
+
+@dataclass
+class _Started:
+    """A search up to its query vector: what the lexical channel found while the vector is computed."""
+
+    query: str
+    mode: Mode
+    filters: SearchFilters
+    question: Question
+    named: NamedScope
+    comparison: bool  # ranked per named place (one selection each), then interleaved
+    selections: list[Selection]
+    bm25: list[dict[int, float]]  # per selection
+    embedding: QueryEmbedding | None
+    embed_started: float
+    timings: dict[str, float]
+    clock: float
 
 
 @dataclass

@@ -130,10 +130,15 @@ class QAService:
     def search(self, request: AskRequest, served: Served | None = None, depth: int = 0) -> SearchResult:
         """The top k passages, or the top `depth` when the caller reads deeper than it shows."""
         served = served or self.served
-        f = request.filters
-        filters = SearchFilters(tuple(f.city), tuple(f.year), tuple(f.doc_id))
-        question = resolved_question(request, served.retriever.documents)
-        return served.retriever.search(question, mode=request.mode, top_k=max(request.top_k, depth), filters=filters)
+        return served.retriever.search(resolved_question(request, served.retriever.documents), mode=request.mode,
+                                       top_k=max(request.top_k, depth), filters=search_filters(request))
+
+    async def search_async(self, request: AskRequest, served: Served | None = None, depth: int = 0) -> SearchResult:
+        """`search` for the event loop: the routes await the query embedding instead of holding a thread."""
+        served = served or self.served
+        return await served.retriever.search_async(resolved_question(request, served.retriever.documents),
+                                                   mode=request.mode, top_k=max(request.top_k, depth),
+                                                   filters=search_filters(request))
 
     def search_response(self, request: AskRequest, result: SearchResult) -> SearchResponse:
         return SearchResponse(
@@ -150,7 +155,16 @@ class QAService:
     def ask(self, request: AskRequest) -> AskResponse:
         served = self.served  # one library for the whole request
         # The answer reads deeper than the passages shown: every city that answers must be found.
-        result = self.search(request, served, ANSWER_DEPTH)
+        return self.answer(request, served, self.search(request, served, ANSWER_DEPTH))
+
+    async def ask_async(self, request: AskRequest) -> AskResponse:
+        """`ask` for the event loop (the /api/ask route): only the query embedding is awaited; the rest is
+        short Python that would hold the GIL in a worker thread all the same."""
+        served = self.served
+        return self.answer(request, served, await self.search_async(request, served, ANSWER_DEPTH))
+
+    def answer(self, request: AskRequest, served: Served, result: SearchResult) -> AskResponse:
+        """The answer composed from a search `ANSWER_DEPTH` deep, with the passages it shows."""
         answer = served.composer.compose(result)
         # The passages shown: the top k, and any deeper one the answer cites (a city ranked 12th).
         cited = set(answer.citations)
@@ -182,6 +196,11 @@ class QAService:
         except FileNotFoundError:  # removed by a change since this request began
             return None
         return DocumentDetail(**document.model_dump(), text=text)
+
+
+def search_filters(request: AskRequest) -> SearchFilters:
+    f = request.filters
+    return SearchFilters(tuple(f.city), tuple(f.year), tuple(f.doc_id))
 
 
 def resolved_question(request: AskRequest, documents: dict[str, Document]) -> str:

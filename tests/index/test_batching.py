@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -211,4 +212,76 @@ def test_workers_share_what_is_queued() -> None:
         assert max(sizes[2:]) == 2, sizes
     finally:
         release.set()
+        batcher.close()
+
+
+# ---- waiting in an event loop (the async routes)
+
+
+def test_callers_awaiting_in_an_event_loop_each_get_their_own_vector(encoder: Encoder, retriever: Retriever) -> None:
+    questions = [f"{q.question}（异步）" for q in load_gold()[:12]]  # new texts: none is cached
+
+    async def ask_all() -> list[np.ndarray]:
+        return await asyncio.gather(*(encoder.start_query(q).wait() for q in questions))
+
+    vectors = asyncio.run(ask_all())
+    single = retriever.encoder.embed_queries(questions)
+    assert all(float(got @ alone) >= 0.9999 for got, alone in zip(vectors, single))
+    assert (np.stack(vectors) @ single.T).argmax(axis=1).tolist() == list(range(len(questions)))
+    items = encoder.batcher.items
+    assert np.array_equal(encoder.embed_query(questions[0]), vectors[0])  # remembered: no new pass
+    assert encoder.batcher.items == items
+
+
+def test_an_awaiting_caller_gives_up_at_its_deadline_and_the_worker_skips_it() -> None:
+    gate = _Gate()
+    batcher = DynamicBatcher(gate, BatchingConfig(max_batch=4, max_wait_ms=0, max_queue=4, timeout=0.3))
+    try:
+        batcher.enqueue("held")
+        assert gate.entered.wait(30)
+        late = batcher.enqueue("late")
+        started = time.monotonic()
+        with pytest.raises(Overloaded) as refused:
+            asyncio.run(late.wait())
+        assert time.monotonic() - started < 5 and "0.3 s" in str(refused.value)
+        gate.release.set()
+        assert asyncio.run(batcher.enqueue("next").wait()) == "NEXT"
+        assert batcher.items == 2  # "held" and "next": the abandoned "late" was never run
+    finally:
+        gate.release.set()
+        batcher.close()
+
+
+def test_a_cancelled_request_leaves_its_item_to_be_skipped() -> None:
+    gate = _Gate()
+    batcher = DynamicBatcher(gate, BatchingConfig(max_batch=4, max_wait_ms=0, max_queue=4, timeout=60))
+    try:
+        batcher.enqueue("held")
+        assert gate.entered.wait(30)
+        cancelled = batcher.enqueue("cancelled")
+
+        async def cancel_while_waiting() -> None:
+            task = asyncio.ensure_future(cancelled.wait())
+            await asyncio.sleep(0.05)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(cancel_while_waiting())
+        assert cancelled.abandoned
+        gate.release.set()
+        assert batcher.submit("next") == "NEXT"
+        assert batcher.items == 2  # "held" and "next"
+    finally:
+        gate.release.set()
+        batcher.close()
+
+
+def test_a_result_ready_before_the_caller_awaits_is_returned_at_once() -> None:
+    batcher = DynamicBatcher(lambda items: [item.upper() for item in items], BatchingConfig(timeout=30))
+    try:
+        pending = batcher.enqueue("early")
+        assert pending.result() == "EARLY"  # done, in a thread
+        assert asyncio.run(pending.wait()) == "EARLY"  # and awaited afterwards: no wake-up needed
+    finally:
         batcher.close()

@@ -20,17 +20,20 @@ def _filter_error(error: FilterError) -> RequestValidationError:
     return RequestValidationError([{"loc": ("body", "filters"), "msg": str(error), "type": "value_error"}])
 
 
+# `async def`: the routes await the query embedding from the encoder workers (no thread waits for it)
+# and run the rest, short Python bound by the GIL anyway, in the event loop: no hop to a worker thread
+# and back, twice (FastAPI validates a plain `def` route's response in a thread too).
 @router.post("/ask", response_model=AskResponse, summary="Answer a question with cited passages")
-def ask(request: AskRequest, service: ServiceDep) -> AskResponse:
+async def ask(request: AskRequest, service: ServiceDep) -> AskResponse:
     try:
-        return service.ask(request)
+        return await service.ask_async(request)
     except FilterError as error:
         raise _filter_error(error) from None
 
 
 @router.post("/search", response_model=SearchResponse, summary="Ranked passages only, no answer")
-def search(request: AskRequest, service: ServiceDep) -> SearchResponse:
+async def search(request: AskRequest, service: ServiceDep) -> SearchResponse:
     try:
-        return service.search_response(request, service.search(request))
+        return service.search_response(request, await service.search_async(request))
     except FilterError as error:
         raise _filter_error(error) from None
