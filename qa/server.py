@@ -4,6 +4,11 @@ uvicorn (0.55, h11) has a keep-alive timeout but no header-read timeout: a clien
 request line a byte a second holds a connection for ever. `TimedH11Protocol` closes a connection
 whose request headers are not complete within `header_timeout` seconds. Slow bodies are the
 request guard's job (qa/api/middleware.py: 408 after `body_timeout`).
+
+The event loop is uvloop where installed (uvicorn's "auto"), and a response goes out in one send
+(`CoalescingTransport`). httptools was measured too (0.2 ms less than h11 under uvloop on a canned
+response) but is not used: it would need this header timeout and h11's 16 KiB header limit written
+again for its parser.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ class TimedH11Protocol(H11Protocol):
     header_timeout = 10.0  # set by `serve` from the settings
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
         self._header_timer: asyncio.TimerHandle | None = None
         self._arm_header_timer()
 
@@ -62,6 +67,39 @@ class TimedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+class CoalescingTransport:
+    """Writes made in one turn of the event loop go out in one send: h11 writes a response's status
+    line and headers, its body and its end apart, and each send wakes the client (and on a busy
+    machine lets it take the server's core) before the response is whole. Measured on a canned
+    /api/ask response over loopback: p50 0.2–0.3 ms less a request."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._transport, name)
+
+
 def serve(host: str, port: int, settings: Settings | None = None) -> None:
     """Serve the app; refuses (UnsafeBinding) to listen beyond loopback without a chosen key."""
     from qa.app import create_app
@@ -75,7 +113,8 @@ def run_app(app: object, host: str, port: int, settings: Settings) -> None:
     """Run an app under uvicorn with the server's limits (`serve`, and `policy-qa bench api`'s server)."""
     limit_malloc_arenas()
     TimedH11Protocol.header_timeout = settings.header_timeout
-    uvicorn.run(app, host=host, port=port, log_level="warning", http=TimedH11Protocol,
+    # loop "auto": uvloop where it is installed (a pinned dependency off Windows), else asyncio.
+    uvicorn.run(app, host=host, port=port, log_level="warning", http=TimedH11Protocol, loop="auto",
                 timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
                 server_header=False)
 

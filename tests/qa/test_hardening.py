@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -331,3 +332,15 @@ def test_body_shorter_than_its_content_length_is_answered_408(server: int) -> No
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert time.monotonic() - started < 8
+
+
+def test_responses_through_the_real_server_arrive_whole_and_keep_alive(server: int) -> None:
+    # The server sends each response in one write (qa/server.py, CoalescingTransport): large and small
+    # responses on one keep-alive connection must come out exactly as the app made them.
+    local = TestClient(create_app(Settings()))  # not started: these pages need no index
+    with httpx.Client(base_url=f"http://127.0.0.1:{server}", timeout=30) as http:
+        for path in ("/openapi.json", "/docs", "/", "/openapi.json"):
+            served, made = http.get(path), local.get(path)
+            assert served.status_code == made.status_code == 200, (path, served.status_code)
+            assert served.content == made.content, path
+            assert served.headers["content-length"] == str(len(made.content))

@@ -220,10 +220,11 @@ def _allowed_documents(knowledge_id: str, condition: DifyMetadataCondition | Non
                               "description": "unsupported metadata condition (Dify error) or not JSON"},
                         403: {"model": DifyErrorOut, "description": "missing, malformed or wrong bearer key"},
                         404: {"model": DifyErrorOut, "description": "unknown knowledge_id"}})
-def retrieval(body: DifyRetrievalRequest, service: ServiceDep,
-              authorization: Annotated[str | None, Header(description="Bearer <api-key>")] = None,  # noqa: ARG001
-              ) -> DifyRetrievalResponse | JSONResponse:
+async def retrieval(body: DifyRetrievalRequest, service: ServiceDep,
+                    authorization: Annotated[str | None, Header(description="Bearer <api-key>")] = None,  # noqa: ARG001
+                    ) -> DifyRetrievalResponse | JSONResponse:
     # The key was checked by KeyCheckedRoute before the body was read; the header is declared for OpenAPI.
+    # `async def` like /api/ask (qa/api/routes/ask.py): the query embedding is awaited, no thread hop.
     try:
         served = service.served  # one library for the whole request, whatever changes meanwhile
         documents = served.retriever.documents
@@ -231,8 +232,8 @@ def retrieval(body: DifyRetrievalRequest, service: ServiceDep,
         if not allowed:
             return DifyRetrievalResponse(records=[])
         filters = SearchFilters(doc_id=tuple(sorted(allowed)) if len(allowed) < len(documents) else ())
-        result = served.retriever.search(body.query, mode=Mode.HYBRID, top_k=body.retrieval_setting.top_k,
-                                          filters=filters)
+        result = await served.retriever.search_async(body.query, mode=Mode.HYBRID,
+                                                     top_k=body.retrieval_setting.top_k, filters=filters)
     except DifyError as error:
         return error.response()
     except FilterError as error:
