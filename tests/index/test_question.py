@@ -26,6 +26,10 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("不动产登记大厅窗口统一分成哪几类？", Intent.LIST),
     ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
     ("重点项目核查采用什么方式", Intent.HOW),
+    ("依申请业务网上办税率 焦作 平顶山 目标", Intent.HOW_MUCH),  # a keyword query naming a rate
+    ("社会投资小型低风险项目办建筑许可 修武 三门峡 时间目标", Intent.HOW_MUCH),
+    ("长期未结破产案件清理要求 焦作2019 修武2021", Intent.HOW),
+    ("审批效率怎么提高", Intent.HOW),  # asked in words: no keyword query
     ("How many working days does it take to start a business?", Intent.HOW_MUCH),
     ("Who is responsible for the 12345 hotline?", Intent.WHO),
 ])
