@@ -76,6 +76,7 @@ COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|�
 QUESTION_WORDS = re.compile(r"多长时间|多少|多久|多长|几[个天项类次家成件条名种]?|什么|啥|怎么办|怎么|怎样|如何|哪[个些几里一家]?|"
                             r"谁|吗|呢|是否|算不算|属不属于|能不能|能否|可否|有没有|是不是|请问")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,20})[”\"」』]")
 LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -119,6 +120,11 @@ class Question:
         definition's cue (`怎么认定`): what an answer must be about."""
         text = COMPARISON_CUE.sub(" ", QUESTION_WORDS.sub(" ", self.normalized))
         return DEFINITION_CUE.sub(" ", text) if self.intent is Intent.DEFINITION else text
+
+    @property
+    def quoted(self) -> tuple[str, ...]:
+        """The names the question quotes (`“四统一”具体指什么` → 四统一): what a passage must name to answer."""
+        return tuple(term for term in QUOTED.findall(self.normalized) if term.strip())
 
     @property
     def latin(self) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.models import Document, Passage
-from index.question import Intent, Question
+from index.question import QUOTED, Intent, Question
 from index.retriever import Hit, Retriever, SearchResult
 from index.scope import mention_position
 from qa.extract import EXTRACTORS, Context, Extract, extract_sentence, is_table_of_contents
@@ -223,6 +223,10 @@ class AnswerComposer:
         named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
         hits = [h for h in result.hits[:ANSWER_DEPTH] if (not named or h.document.doc_id in named)
                 and (question.intent is Intent.LIST or not is_table_of_contents(h.passage))]
+        # A quoted name (`“三个一”改革`) is what the question is about: passages that name it answer,
+        # and those of the documents the question names (a place may call it otherwise).
+        hits = [h for h in hits if h.document.doc_id in named or all(_names(h.passage.text, term) for term in question.quoted)] \
+            or hits
         if not hits:
             return []
         extracts = _Extracts(self, question)
@@ -314,6 +318,13 @@ def _describe_filters(result: SearchResult) -> str:
     f = result.filters
     parts = [*f.city, *(f"{y}年" for y in f.year), *f.doc_id]
     return "、".join(parts)
+
+
+def _names(text: str, term: str) -> bool:
+    """Does the text name the term, other than inside a longer quoted name (`“三个一批”` does not name 三个一)?"""
+    for name in {name for name in QUOTED.findall(text) if term in name and name != term}:
+        text = text.replace(name, "")
+    return term in text
 
 
 def _reading_order(question: str, documents: list[Document]) -> Callable[[_Candidate], tuple]:

@@ -108,3 +108,10 @@ def test_a_place_outside_the_library_is_reported() -> None:
     question = understand("开封市不动产一般登记几个工作日办结？", bundled_corpus().documents)
     assert question.unknown_places == ("开封市",)
     assert understand("三门峡不动产登记几个工作日办结", bundled_corpus().documents).unknown_places == ()
+
+
+def test_quoted_names() -> None:
+    documents = bundled_corpus().documents
+    assert understand("工程建设项目审批“四统一”具体指什么", documents).quoted == ("四统一",)
+    assert understand('"一件事一次办"和“三个一”', documents).quoted == ("一件事一次办", "三个一")
+    assert understand("高压用户报装时限是多少", documents).quoted == ()

@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import pytest
 
+from corpus.documents import bundled_corpus
+from index.scope import mention_position
 from qa.answer import ABSTAIN_TEXT
 from qa.extract import is_table_of_contents
 from qa.schemas import AskRequest, AskResponse, Filters, Turn
@@ -64,6 +66,18 @@ def test_a_comparison_answers_in_the_order_the_places_are_named(service: QAServi
     answer = ask(service, f"用户年均停电时间压减目标，{places[0]}和{places[1]}各是多少小时？").answer
     assert len(answer.parts) == 2
     assert all(part.place.startswith(place) for part, place in zip(answer.parts, places))
+
+
+def test_a_county_is_not_named_by_its_citys_name() -> None:
+    documents = bundled_corpus().documents
+    xiuwu = next(d for d in documents.values() if d.county == "修武县")
+    assert mention_position("“一件事一次办”事项数量 焦作 修武 三门峡", xiuwu) == 16
+
+
+def test_a_quoted_name_is_answered_by_the_passages_that_name_it(service: QAService) -> None:
+    answer = ask(service, "工程建设项目审批“四统一”具体指什么").answer
+    assert answer.parts and all("四统一" in part.text for part in answer.parts), answer.text
+    assert "统一审批流程" in answer.text
 
 
 def test_a_comparison_naming_no_place_reads_oldest_first(service: QAService) -> None:
