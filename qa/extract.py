@@ -30,7 +30,10 @@ DUTY_BRACKET = re.compile(r"[（(]([^（()）]*(?:[（(][^()（）]*[)）][^（(
 DUTY_LINE = re.compile(r"(?:牵头单位|责任单位|责任部门|配合单位)\s*[：:][^\n]+")
 DUTY_INLINE = re.compile(r"由([^，。；,;]{2,40}?)(?:牵头|负责|承担|统筹)|(?:办公室|专班|秘书处)设在[^，。；,;]{2,40}")
 DEADLINE_NOTE = re.compile(r"(?:时间节点|完成时限|完成时间)\s*[：:]\s*([^；;）)\n。]+)")
-DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界定为|为准|：|:")
+DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界定为|为准")
+ANNOUNCES = re.compile(r"[：:]$|(?:下列|以下|如下)[^，,。；;：:]{0,8}[。；;]?$")
+LINE_BREAK = re.compile(r"([，。；：、,;:])?[ \t]*\n\s*")
+LABEL = re.compile(r"^(.{1,30}?)[：:]")  # `临时用电：对基建工地…` defines what precedes its colon
 ITEM_MARK = re.compile(r"(?:^|[。；;\n])\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]是)")
 YEAR_ONLY = re.compile(r"\d{4}\s*年")
 TOC_ENTRY = re.compile(r"^\s*(?:附件\s*[：:]?)?\s*|[.…·]{2,}\s*\d*\s*$")
@@ -113,6 +116,7 @@ def clean(text: str) -> str:
     text = MARKUP.sub("", LEADING_NOTE_NUMBER.sub("", text.strip()))
     text = FOOTNOTE_MARK.sub("", text)
     text = _balance_brackets(text)
+    text = LINE_BREAK.sub(lambda m: m.group(1) or " ", text)  # an answer is one line
     return text.strip(" ，,；;：:、\n").rstrip("。")
 
 
@@ -153,12 +157,12 @@ def is_heading_only(sentence: str, passage: Passage) -> bool:
     return bool(core) and any(core and core in label and len(core) >= len(label) - 8 for label in passage.section_path)
 
 
-def best_sentence(passage: Passage, ctx: Context, require: re.Pattern[str] | None = None) -> tuple[str, float] | None:
-    """The sentence of the passage that matches the question best, optionally one that `require` matches;
+def best_sentence(passage: Passage, ctx: Context, require: Callable[[str], bool] | None = None) -> tuple[str, float] | None:
+    """The sentence of the passage that matches the question best, optionally one that `require` accepts;
     a sentence that only repeats a heading loses to any body sentence."""
     scored = []
     for s in sentences(passage.text):
-        if (require is not None and not require.search(s)) or is_duty_note(s):
+        if (require is not None and not require(s)) or is_duty_note(s):
             continue
         heading = is_heading_only(s, passage)
         scored.append((ctx.match(s) - (1.0 if heading else 0.0), -len(scored), s))
@@ -301,16 +305,27 @@ def extract_who(passage: Passage, ctx: Context) -> Extract | None:
     return Extract(_cut(clean(text)), value, ctx.match(passage.text))
 
 
+def defines(sentence: str, ctx: Context) -> bool:
+    """A defining sentence: `…是指…`, `…包括…`, or `X：…` where X is what the question asks about (not
+    `主要目标：…` or a table's caption)."""
+    if DEFINES.search(sentence):
+        return True
+    label = LABEL.match(sentence.strip())
+    return label is not None and ctx.match(label.group(1)) > 0
+
+
 def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
-    found = best_sentence(passage, ctx, DEFINES)
+    found = best_sentence(passage, ctx, lambda s: defines(s, ctx))
     if found is None:
         sentence = extract_sentence(passage, ctx)
         return None if sentence is None else replace(sentence, states=False)
     sentence, score = found
     text = sentence
-    # A definition whose conditions or items continue after its colon runs on into the next passages.
-    if text.rstrip().endswith(("：", ":")):
-        text = text + "".join(p.text for p in ctx.following)
+    # A definition that announces its conditions or items (`…：`, `同时满足下列条件的项目`) runs on into
+    # the rest of its passage, or into the next passages of the clause.
+    if ANNOUNCES.search(text.strip()):
+        rest = passage.text.split(sentence, 1)[-1].strip()
+        text = text + (rest or "".join(p.text for p in ctx.following))
     if passage.kind is PassageKind.DEFINITION:
         text = FOOTNOTE_NUMBER.sub("", passage.text)  # `1小微企业：…` is footnote 1 defining 小微企业
     return Extract(_cut(clean(text)), None, score)

@@ -9,7 +9,7 @@ import pytest
 from corpus.models import Passage, PassageKind
 from index.question import Measure
 from index.retriever import Retriever
-from qa.extract import (Context, clean, extract_how_much, extract_list, extract_table, extract_who, figure_measure,
+from qa.extract import (Context, clean, defines, extract_definition, extract_how_much, extract_list, extract_table, extract_who, figure_measure,
                         is_table_of_contents)
 
 
@@ -30,6 +30,7 @@ def _passage_with(retriever: Retriever, text: str) -> Passage:
     ("**进一步提升办电效率。**全过程办电时间", "进一步提升办电效率。全过程办电时间"),
     ("各县（市、区）政府负责。", "各县（市、区）政府负责"),
     ("供水、供气、供热用户报装时间分别压缩至3、4、4个工作日。", "供水、供气、供热用户报装时间分别压缩至3、4、4个工作日"),
+    ("下列条件的项目：（一）不大于10000平方米；\n（二）不超过24米\n（三）单一", "下列条件的项目：（一）不大于10000平方米；（二）不超过24米 （三）单一"),
 ])
 def test_clean(raw: str, cleaned: str) -> None:
     assert clean(raw) == cleaned
@@ -101,3 +102,23 @@ def test_the_run_of_figures_is_kept_and_the_preamble_dropped(retriever: Retrieve
     assert extract is not None
     assert "30名以上" in extract.text and "50名以上" in extract.text
     assert "企业家礼遇" not in extract.text
+
+
+@pytest.mark.parametrize(("sentence", "defining"), [
+    ("临时用电：对基建工地、农田水利、市政建设等非永久性用电", True),
+    ("小微企业是指客户用电设备容量160千瓦及以下工商业企业", True),
+    ("主要目标：2021年底前，低压居民、低压小微企业办电时间不超过3个工作日", False),  # a label, not 小微企业
+    ("表2：临时用电办理环节和时间", False),  # a table's caption
+])
+def test_a_colon_defines_only_what_precedes_it(retriever: Retriever, sentence: str, defining: bool) -> None:
+    assert defines(sentence, _context(retriever, "临时用电 小微企业")) is defining
+
+
+def test_a_definition_that_announces_its_conditions_runs_on_into_them(retriever: Retriever) -> None:
+    passage = _passage_with(retriever, "同时满足下列条件的项目")
+    at = retriever.passages.index(passage)
+    following = tuple(p for p in retriever.passages[at + 1: at + 3] if p.section_path == passage.section_path)
+    ctx = replace(_context(retriever, "社会投资小型低风险项目是指"), following=following)
+    extract = extract_definition(passage, ctx)
+    assert extract is not None and "10000平方米" in extract.text and "24米" in extract.text
+    assert "\n" not in extract.text
