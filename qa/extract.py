@@ -396,6 +396,11 @@ def extract_sentence(passage: Passage, ctx: Context) -> Extract | None:
     if found is None:
         return None
     sentence, score = found
+    # What is done often goes on in the next sentence (`…组织核查。定期不定期采取专项检查…`): it joins
+    # when it adds enough of the question for its length.
+    body = [s for s in sentences(passage.text) if not is_duty_note(s) and not is_heading_only(s, passage)]
+    if sentence in body and (at := body.index(sentence)) + 1 < len(body):
+        sentence = best_span([sentence, *FRAGMENT.findall(body[at + 1])], ctx, keep=0)
     return Extract(_cut(clean(sentence)), None, score)
 
 
