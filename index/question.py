@@ -24,12 +24,19 @@ class Intent(StrEnum):
     LIST = "list"  # which items
     YES_NO = "yes_no"  # whether something holds
     HOW = "how"  # what is done, how: the measure itself
+    DOCUMENT = "document"  # the document itself: its number, who issued it, when
 
 
+DOCUMENT_WORDS = "文件|方案|通知|意见|办法|条例|规定|要点|措施|细则|规划|决定"
+WHEN_WORDS = "什么时候|何时|哪天|哪一天|哪年|哪一年"
 # Checked in this order: the first that matches is the intent. `时限` asks for a duration (how much),
 # `什么时候` for a date; `由哪些部门负责` is who, although `哪些` alone asks for a list, and `哪几类`
 # asks for the items, not their number.
 INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
+    (Intent.DOCUMENT, re.compile(r"发文字号|文号|发文机关|发文单位|制发机关|成文日期|(?:印发|发布|出台|发文)(?:单位|机关|部门|日期|时间)|"
+                                 rf"(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?(?:印发|发文)|(?:{WHEN_WORDS})(?:印发|发文)|印发于|"
+                                 rf"(?:{DOCUMENT_WORDS})(?:是|由)?(?:(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?|{WHEN_WORDS})"
+                                 r"(?:发布|出台|制定)|document number|issued by|who issued|when was .* issued", re.I)),
     (Intent.WHO, re.compile(r"谁|哪个单位|哪些单位|哪个部门|哪些部门|什么部门|什么单位|哪家|哪个机构|哪些机构|"
                             r"责任单位|牵头单位|责任部门|配合单位|主管部门|由哪|归哪|设在哪|牵头|负责部门|负责单位|"
                             r"\bwho\b|which (?:department|agency|office|unit)s?", re.I)),

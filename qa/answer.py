@@ -126,7 +126,8 @@ class AnswerComposer:
 
     def _context(self, question: Question, passage: Passage) -> Context:
         return Context(self._weights(question), self._token_set, self._following(passage),
-                       lambda path: self._children(passage.doc_id, path), question.measures)
+                       lambda path: self._children(passage.doc_id, path), question.measures,
+                       self.retriever.documents.get(passage.doc_id))
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the outline never changes while the service runs
     def _children(self, doc_id: str, path: tuple[str, ...]) -> list[str]:
@@ -222,7 +223,7 @@ class AnswerComposer:
         question that pins down one document gets one part."""
         named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
         hits = [h for h in result.hits[:ANSWER_DEPTH] if (not named or h.document.doc_id in named)
-                and (question.intent is Intent.LIST or not is_table_of_contents(h.passage))]
+                and (question.intent in (Intent.LIST, Intent.DOCUMENT) or not is_table_of_contents(h.passage))]
         # A quoted name (`“三个一”改革`) is what the question is about: passages that name it answer,
         # and those of the documents the question names (a place may call it otherwise).
         hits = [h for h in hits if h.document.doc_id in named or all(_names(h.passage.text, term) for term in question.quoted)] \

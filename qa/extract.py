@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from corpus.models import Passage, PassageKind
+from corpus.models import Document, Passage, PassageKind
 from index.question import Intent, Measure
 from qa.highlight import DATE, FIGURE
 
@@ -86,6 +86,7 @@ class Context:
     following: tuple[Passage, ...] = ()
     children: Callable[[tuple[str, ...]], list[str]] = lambda path: []  # sub-headings of a section
     measures: frozenset[Measure] = frozenset()  # the kinds of figure asked for (any, when empty)
+    document: Document | None = None  # the passage's document: what its header states about it
 
     @cached_property
     def _terms(self) -> tuple[tuple[float, frozenset[str]], ...]:
@@ -404,6 +405,28 @@ def extract_sentence(passage: Passage, ctx: Context) -> Extract | None:
     return Extract(_cut(clean(sentence)), None, score)
 
 
+def extract_document(passage: Passage, ctx: Context) -> Extract | None:
+    """The document's number, issuer and date, from its header (`三营商〔2022〕1号（三门峡市优化营商环境
+    工作领导小组印发）`): the parsed fields the cards show, cited to the lines that state them."""
+    document = ctx.document
+    if passage.kind is not PassageKind.HEADER or document is None:
+        return None
+    issued = "".join(part for part in (document.issuer, _chinese_date(document.date)) if part)
+    if not document.doc_number and not issued:
+        return None
+    note = f"{issued}印发" if issued else ""
+    text = f"{document.doc_number}（{note}）" if document.doc_number and note else document.doc_number or note
+    return Extract(text, document.doc_number or issued, ctx.match(passage.text))
+
+
+def _chinese_date(iso: str | None) -> str | None:
+    """`2019-07-08` → `2019年7月8日`."""
+    if not iso:
+        return None
+    year, month, day = (int(part) for part in iso.split("-"))
+    return f"{year}年{month}月{day}日"
+
+
 EXTRACTORS: dict[Intent, Callable[[Passage, Context], Extract | None]] = {
     Intent.WHO: extract_who,
     Intent.WHEN: extract_when,
@@ -412,6 +435,7 @@ EXTRACTORS: dict[Intent, Callable[[Passage, Context], Extract | None]] = {
     Intent.LIST: extract_list,
     Intent.YES_NO: extract_sentence,
     Intent.HOW: extract_sentence,
+    Intent.DOCUMENT: extract_document,
 }
 
 

@@ -26,6 +26,11 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("不动产登记大厅窗口统一分成哪几类？", Intent.LIST),
     ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
     ("重点项目核查采用什么方式", Intent.HOW),
+    ("三门峡2022版营商环境优化提升行动方案的发文字号是多少？", Intent.DOCUMENT),
+    ("焦作市2019年优化营商环境工作要点是哪个部门印发的", Intent.DOCUMENT),
+    ("这个方案是什么时候发布的", Intent.DOCUMENT),
+    ("企业信用信息由哪个部门发布？", Intent.WHO),  # what the body says, not who issued the document
+    ("条例什么时候施行", Intent.WHEN),
     ("依申请业务网上办税率 焦作 平顶山 目标", Intent.HOW_MUCH),  # a keyword query naming a rate
     ("社会投资小型低风险项目办建筑许可 修武 三门峡 时间目标", Intent.HOW_MUCH),
     ("长期未结破产案件清理要求 焦作2019 修武2021", Intent.HOW),

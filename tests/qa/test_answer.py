@@ -80,6 +80,16 @@ def test_a_quoted_name_is_answered_by_the_passages_that_name_it(service: QAServi
     assert "统一审批流程" in answer.text
 
 
+def test_the_document_itself_is_answered_from_its_header(service: QAService) -> None:
+    response = ask(service, "三门峡2022版营商环境优化提升行动方案的发文字号是多少？")
+    assert response.answer.intent == "document"
+    assert response.answer.text == "三营商〔2022〕1号（三门峡市优化营商环境工作领导小组印发）。"
+    cited = next(p for p in response.passages if p.rank == response.answer.citations[0])
+    assert cited.kind == "header" and "三营商〔2022〕1号" in cited.text
+    dated = ask(service, "焦作市2019年优化营商环境工作要点是什么时候印发的").answer
+    assert "2019年7月8日" in dated.text and "焦营商办〔2019〕3号" in dated.text
+
+
 def test_a_comparison_naming_no_place_reads_oldest_first(service: QAService) -> None:
     years = [part.year for part in ask(service, "各地高压用户报装时限分别是多少").answer.parts]
     assert len(set(years)) >= 3 and years == sorted(years)
