@@ -188,7 +188,7 @@ class AnswerComposer:
         """A question for a figure or a date is answered only by a clause that states one about its subject."""
         if question.intent not in SLOT_INTENTS or question.latin:
             return True
-        return any(self._states(question, c) for c in chosen)
+        return bool(chosen) and self._states(question, chosen[0])  # the best answer, not a weaker document joining it
 
     def should_abstain(self, question: Question, result: SearchResult) -> bool:
         return self.abstain_reason(question, result, self.confidence(question, result)) is not None
