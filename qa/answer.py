@@ -239,12 +239,15 @@ class AnswerComposer:
         # Unless the question names its documents, a part comes from a passage that ranks nearly as well
         # as the top one (checked before extracting: most candidates stop here).
         near = [h for h in hits if h.score >= self.part_ratio * hits[0].score]
-        for hit in (hits if question.named.doc_ids else near) if not question.single_document else []:
-            other = extracts(hit) if hit.document.doc_id not in chosen else None
-            if other is not None and self._joins(question, other, list(chosen.values())):
-                chosen[hit.document.doc_id] = other
-                if len(chosen) >= MAX_PARTS:
-                    break
+        pool = [] if question.single_document else hits if question.named.doc_ids else near
+        # A document's part is its best-ranked passage that states the figure or date asked for, else its
+        # best-ranked that joins.
+        for stating_only in (True, False) if question.intent in SLOT_INTENTS else (False,):
+            for hit in pool:
+                other = extracts(hit) if hit.document.doc_id not in chosen and len(chosen) < MAX_PARTS else None
+                if other is not None and (not stating_only or self._states(question, other)) \
+                        and self._joins(question, other, list(chosen.values())):
+                    chosen[hit.document.doc_id] = other
         if question.intent not in SLOT_INTENTS or question.named.doc_ids:
             return list(chosen.values())
         parts = []

@@ -90,6 +90,15 @@ def test_the_document_itself_is_answered_from_its_header(service: QAService) -> 
     assert "2019年7月8日" in dated.text and "焦营商办〔2019〕3号" in dated.text
 
 
+def test_each_place_answers_with_its_passage_that_states_the_figure(service: QAService) -> None:
+    """修武's best-ranked passage on 用水用气报装 is about its steps; the one further down gives the days.
+    用水 / 供水 are the same thing asked and written."""
+    answer = ask(service, "用水用气报装时间 平顶山 修武 三门峡 各压到几天").answer
+    by_place = {part.place: part.text for part in answer.parts}
+    assert "3、4、4个工作日" in by_place["平顶山市"]
+    assert "2个工作日" in by_place["修武县"] and "2个工作日" in by_place["三门峡市"]
+
+
 def test_a_comparison_naming_no_place_reads_oldest_first(service: QAService) -> None:
     years = [part.year for part in ask(service, "各地高压用户报装时限分别是多少").answer.parts]
     assert len(set(years)) >= 3 and years == sorted(years)
