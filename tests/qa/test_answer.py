@@ -99,6 +99,12 @@ def test_each_place_answers_with_its_passage_that_states_the_figure(service: QAS
     assert "2个工作日" in by_place["修武县"] and "2个工作日" in by_place["三门峡市"]
 
 
+def test_a_dated_statement_is_not_joined_by_another_clauses_deadline_field(service: QAService) -> None:
+    answer = ask(service, "企业开银行账户的开户许可是从哪天起取消的？").answer
+    assert [part.place for part in answer.parts] == ["焦作市"], answer.text
+    assert "2019年6月10日" in answer.text
+
+
 def test_a_comparison_naming_no_place_reads_oldest_first(service: QAService) -> None:
     years = [part.year for part in ask(service, "各地高压用户报装时限分别是多少").answer.parts]
     assert len(set(years)) >= 3 and years == sorted(years)
