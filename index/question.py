@@ -38,7 +38,7 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                                  rf"(?:{DOCUMENT_WORDS})(?:是|由)?(?:(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?|{WHEN_WORDS})"
                                  r"(?:发布|出台|制定)|document number|issued by|who issued|when was .* issued", re.I)),
     (Intent.WHO, re.compile(r"谁|哪个单位|哪些单位|哪个部门|哪些部门|什么部门|什么单位|哪家|哪个机构|哪些机构|"
-                            r"责任单位|牵头单位|责任部门|配合单位|主管部门|由哪|归哪|设在哪|牵头|负责部门|负责单位|"
+                            r"责任单位|牵头单位|责任部门|配合单位|主管部门|由哪(?!几(?:部分|类|种|项|方面))|归哪|设在哪|牵头|负责部门|负责单位|"
                             r"\bwho\b|which (?:department|agency|office|unit)s?", re.I)),
     (Intent.WHEN, re.compile(r"什么时候|何时|哪天|哪一天|几月|哪年|哪一年|什么时间|时间节点|完成时限|截止|起施行|施行日期|"
                              r"从何时|何日|日期|\bwhen\b|what date|by when", re.I)),

@@ -24,6 +24,7 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("新培养高技能人才数量 平顶山 三门峡", Intent.HOW_MUCH),
     ("哪几类涉企合同纠纷原则上可以当场立案？", Intent.LIST),
     ("不动产登记大厅窗口统一分成哪几类？", Intent.LIST),
+    ("焦作打造的全链条孵化体系由哪几部分组成？", Intent.LIST),  # 由哪 asks who only when it asks for units
     ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
     ("重点项目核查采用什么方式", Intent.HOW),
     ("三门峡2022版营商环境优化提升行动方案的发文字号是多少？", Intent.DOCUMENT),
