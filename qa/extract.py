@@ -50,6 +50,8 @@ MEASURE_UNITS = {
 ASIDE = re.compile(r"[（(][^（()）]*[)）]")
 MAX_SPAN_FRAGMENTS = 8
 DEADLINE_FIELD_WEIGHT = 0.7  # a clause's deadline field is due for the clause as a whole, not stated of the subject
+# What answers how much or how often: a figure, or a frequency (`各乡镇每周…报一篇` answers 多久报一篇).
+AMOUNT = re.compile(rf"{FIGURE.pattern}|每(?:个)?(?:工作日|周|月|季度|半年|年度|年|天|日)")
 STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
 SPAN_LENGTH_COST = 0.004  # coverage a character must add to join a span (tuned on the gold set)
 
@@ -227,7 +229,7 @@ def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str
     return None if best is None else (best[1], best[2], best[0])
 
 
-def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FIGURE) -> Extract | None:
+def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = AMOUNT) -> Extract | None:
     """The span stating a figure (or date) about the question's subject: the fragment with the figure
     and the fragments around it that name what it is about. A heading states it only when no body
     sentence does (`2.完成…知识库目标30000条。` heads a clause whose body gives no figure)."""
@@ -252,10 +254,10 @@ def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FI
 def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:
     if passage.kind is PassageKind.TABLE_ROW:
         return extract_table(passage, ctx)
-    found = extract_figure(passage, ctx, FIGURE)
+    found = extract_figure(passage, ctx, AMOUNT)
     if found is None and ctx.measures:
         # A figure of another kind than asked (`24小时` for `多少钱`) is shown, but does not state the answer.
-        other = extract_figure(passage, replace(ctx, measures=frozenset()), FIGURE)
+        other = extract_figure(passage, replace(ctx, measures=frozenset()), AMOUNT)
         return None if other is None else replace(other, states=False)
     return found or extract_figure(passage, ctx, DATE)
 

@@ -122,3 +122,11 @@ def test_a_definition_that_announces_its_conditions_runs_on_into_them(retriever:
     extract = extract_definition(passage, ctx)
     assert extract is not None and "10000平方米" in extract.text and "24米" in extract.text
     assert "\n" not in extract.text
+
+
+def test_how_often_is_answered_by_a_frequency(retriever: Retriever) -> None:
+    passage = _passage_with(retriever, "每月至少提供一篇")
+    ctx = replace(_context(retriever, "乡镇和领导小组成员单位多久要报一篇营商环境宣传素材"),
+                  measures=frozenset({Measure.DURATION}))
+    extract = extract_how_much(passage, ctx)
+    assert extract is not None and extract.states and "每周" in extract.text and "每月" in extract.text
