@@ -73,7 +73,7 @@ MEASURE_CUES: list[tuple[Measure, re.Pattern[str]]] = [
                                r"how much money|\bcost\b", re.I)),
     (Measure.SHARE, re.compile(r"百分之|比例|占比|比率|几成|率(?:要求?)?(?:是|为|达到|提高到|提升到)?多少|percentage|\bshare\b|"
                                r"\brate\b", re.I)),
-    (Measure.DURATION, re.compile(r"[几多]少?个?(?:工作日|天|小时|个月|周|分钟)|多久|多长时间|时限|时长|用时|"
+    (Measure.DURATION, re.compile(r"[几多]少?个?(?:工作日|天|小时|个月|周|分钟)|多久|多长时间|时限|时长|用时|时间目标|"
                                   r"how long|how many (?:working )?days", re.I)),
     (Measure.COUNT, re.compile(r"[几多]少?[个名]?[项家件次条名户座所台人类批篇班]|how many", re.I)),
 ]

@@ -97,6 +97,7 @@ class AnswerComposer:
         self.part_extract_ratio = part_extract_ratio  # … whose extract scores this share of the first part's
         self.min_part_coverage = min_part_coverage  # … and holds this share of the question's terms
         self._position = {p.passage_id: i for i, p in enumerate(retriever.passages)}
+        self._assigning_duties = frozenset(p.doc_id for p in retriever.passages if p.units)  # plans with duty fields
 
     # -- term overlap ------------------------------------------------------------------
     @lru_cache(maxsize=1024)  # noqa: B019 - read for every candidate passage of a question
@@ -127,7 +128,7 @@ class AnswerComposer:
     def _context(self, question: Question, passage: Passage) -> Context:
         return Context(self._weights(question), self._token_set, self._following(passage),
                        lambda path: self._children(passage.doc_id, path), question.measures,
-                       self.retriever.documents.get(passage.doc_id))
+                       self.retriever.documents.get(passage.doc_id), passage.doc_id not in self._assigning_duties)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the outline never changes while the service runs
     def _children(self, doc_id: str, path: tuple[str, ...]) -> list[str]:

@@ -52,6 +52,7 @@ MAX_SPAN_FRAGMENTS = 8
 DEADLINE_FIELD_WEIGHT = 0.7  # a clause's deadline field is due for the clause as a whole, not stated of the subject
 # What answers how much or how often: a figure, or a frequency (`各乡镇每周…报一篇` answers 多久报一篇).
 AMOUNT = re.compile(rf"{FIGURE.pattern}|每(?:个)?(?:工作日|周|月|季度|半年|年度|年|天|日)")
+ACTS = re.compile(r"负责|主管|牵头|会同|统筹|承担")  # a sentence that says who does what
 STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
 SPAN_LENGTH_COST = 0.004  # coverage a character must add to join a span (tuned on the gold set)
 
@@ -91,6 +92,7 @@ class Context:
     children: Callable[[tuple[str, ...]], list[str]] = lambda path: []  # sub-headings of a section
     measures: frozenset[Measure] = frozenset()  # the kinds of figure asked for (any, when empty)
     document: Document | None = None  # the passage's document: what its header states about it
+    duty_sentences: bool = False  # the document says who does what in sentences, not in duty fields (a regulation)
 
     @cached_property
     def _terms(self) -> tuple[tuple[float, frozenset[str]], ...]:
@@ -301,9 +303,13 @@ def units_text(passage: Passage) -> str | None:
 
 
 def extract_who(passage: Passage, ctx: Context) -> Extract | None:
-    written = duty_text(passage)
-    fields = units_text(passage)
-    text = written or fields
+    """The clause's duty note or fields; in a document without them (a regulation), the sentence that says
+    who does what (`市场监管部门应当会同有关部门建立…`). In a plan, a clause without fields takes them from
+    the clause it belongs to: its sentences name who helps, not who leads."""
+    text = duty_text(passage) or units_text(passage)
+    if text is None and ctx.duty_sentences:
+        acting = best_sentence(passage, ctx, lambda s: ACTS.search(s) is not None)
+        return None if acting is None else Extract(_cut(clean(acting[0])), None, ctx.match(passage.text))
     if text is None:
         return None
     value = "、".join(passage.units) or None
@@ -352,7 +358,10 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
         titles = [t for t in titles if t and t not in ("附件", "目录") and not EMPTY_ROW.fullmatch(t)]
         if len(titles) >= 2:
             return Extract(_cut("；".join(titles), 2 * MAX_EXTRACT), None, ctx.match(passage.text))
-    for depth in range(len(passage.section_path), 0, -1):
+    # A document's chapters answer from its opening passages (`…优化提升年有哪些重点任务`), not from a clause
+    # deep inside it that only shares the title's words (`大件运输一件事可以通过哪些渠道申请`).
+    lowest = 1 if len(passage.section_path) == 1 else 2
+    for depth in range(len(passage.section_path), lowest - 1, -1):
         path = passage.section_path[:depth]
         children = ctx.children(path)
         if len(children) >= 2 and ctx.match(path[-1]) >= 0.5:

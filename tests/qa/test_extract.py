@@ -9,8 +9,9 @@ import pytest
 from corpus.models import Passage, PassageKind
 from index.question import Measure
 from index.retriever import Retriever
-from qa.extract import (Context, clean, defines, extract_definition, extract_how_much, extract_list, extract_table, extract_who, figure_measure,
-                        is_table_of_contents)
+from qa.extract import (Context, clean, defines, extract_definition, extract_how_much, extract_list, extract_table,
+                        extract_who, figure_measure, is_table_of_contents)
+from tests.corpus.shared_documents import needs_shared, parsed_shared
 
 
 def _context(retriever: Retriever, question: str) -> Context:
@@ -130,3 +131,35 @@ def test_how_often_is_answered_by_a_frequency(retriever: Retriever) -> None:
                   measures=frozenset({Measure.DURATION}))
     extract = extract_how_much(passage, ctx)
     assert extract is not None and extract.states and "每周" in extract.text and "每月" in extract.text
+
+
+YANTAI = "samples/yantai_youhua_yingshang_tiaoli_2021.txt"
+SHANGHAI = "samples/shanghai_dajian_yunshu_yijianshi_2025.txt"
+
+
+def _shared_passage(name: str, text: str) -> Passage:
+    return next(p for p in parsed_shared(name).passages if text in p.text)
+
+
+@needs_shared
+def test_who_in_a_regulation_is_the_sentence_that_says_who_does_it(retriever: Retriever) -> None:
+    passage = _shared_passage(YANTAI, "知识产权公共服务体系")
+    assert not passage.units, "a regulation's article has no duty fields"
+    ctx = _context(retriever, "知识产权公共服务体系由哪个部门牵头建立")
+    assert extract_who(passage, ctx) is None, "in a plan, a clause without fields names no one"
+    extract = extract_who(passage, replace(ctx, duty_sentences=True))
+    assert extract is not None and "市场监管部门应当会同有关部门" in extract.text
+
+
+@needs_shared
+def test_a_list_question_is_not_answered_with_the_documents_chapters(retriever: Retriever) -> None:
+    passages = parsed_shared(SHANGHAI).passages
+    passage = next(p for p in passages if "两种办理渠道" in p.text)
+
+    def children(path: tuple[str, ...]) -> list[str]:
+        return list(dict.fromkeys(p.section_path[len(path)] for p in passages
+                                  if p.section_path[: len(path)] == path and len(p.section_path) > len(path)))
+    ctx = replace(_context(retriever, "大件运输一件事可以通过哪些渠道申请办理"), children=children)
+    assert len(children(passage.section_path[:1])) >= 3, "the title has chapters a wrong answer could list"
+    extract = extract_list(passage, ctx)
+    assert extract is not None and "渠道" in extract.text and "重点任务" not in extract.text
