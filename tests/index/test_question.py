@@ -27,6 +27,7 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("焦作打造的全链条孵化体系由哪几部分组成？", Intent.LIST),  # 由哪 asks who only when it asks for units
     ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
     ("重点项目核查采用什么方式", Intent.HOW),
+    ("违法失信、风险较高的市场主体抽查比例如何调整", Intent.HOW),  # what is done to the figure
     ("三门峡2022版营商环境优化提升行动方案的发文字号是多少？", Intent.DOCUMENT),
     ("焦作市2019年优化营商环境工作要点是哪个部门印发的", Intent.DOCUMENT),
     ("这个方案是什么时候发布的", Intent.DOCUMENT),
