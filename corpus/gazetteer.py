@@ -275,7 +275,11 @@ def _inside_word(text: str, start: int, end: int) -> bool:
             if (a, b) != (start, end) and text[a:b] in words and not all(
                     part in names for part in (text[a:start], text[end:b]) if part):
                 return True
-    return False
+    # A two-character short form whose first character ends the word before it (资中 in 招商引资中), unless
+    # a place name precedes it (广东东莞).
+    if end - start != 2 or any(text[a:start] in names for a in range(max(0, start - 4), start)):
+        return False
+    return any(text[a:start + 1] in words and text[a:start + 1] not in names for a in range(max(0, start - 3), start))
 
 
 def find_places(text: str, abbreviations: bool = True) -> list[Place]:

@@ -24,14 +24,21 @@ class Intent(StrEnum):
     LIST = "list"  # which items
     YES_NO = "yes_no"  # whether something holds
     HOW = "how"  # what is done, how: the measure itself
+    DOCUMENT = "document"  # the document itself: its number, who issued it, when
 
 
+DOCUMENT_WORDS = "文件|方案|通知|意见|办法|条例|规定|要点|措施|细则|规划|决定"
+WHEN_WORDS = "什么时候|何时|哪天|哪一天|哪年|哪一年"
 # Checked in this order: the first that matches is the intent. `时限` asks for a duration (how much),
 # `什么时候` for a date; `由哪些部门负责` is who, although `哪些` alone asks for a list, and `哪几类`
 # asks for the items, not their number.
 INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
+    (Intent.DOCUMENT, re.compile(r"发文字号|文号|发文机关|发文单位|制发机关|成文日期|(?:印发|发布|出台|发文)(?:单位|机关|部门|日期|时间)|"
+                                 rf"(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?(?:印发|发文)|(?:{WHEN_WORDS})(?:印发|发文)|印发于|"
+                                 rf"(?:{DOCUMENT_WORDS})(?:是|由)?(?:(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?|{WHEN_WORDS})"
+                                 r"(?:发布|出台|制定)|document number|issued by|who issued|when was .* issued", re.I)),
     (Intent.WHO, re.compile(r"谁|哪个单位|哪些单位|哪个部门|哪些部门|什么部门|什么单位|哪家|哪个机构|哪些机构|"
-                            r"责任单位|牵头单位|责任部门|配合单位|主管部门|由哪|归哪|设在哪|牵头|负责部门|负责单位|"
+                            r"责任单位|牵头单位|责任部门|配合单位|主管部门|由哪(?!几(?:部分|类|种|项|方面))|归哪|设在哪|牵头|负责部门|负责单位|"
                             r"\bwho\b|which (?:department|agency|office|unit)s?", re.I)),
     (Intent.WHEN, re.compile(r"什么时候|何时|哪天|哪一天|几月|哪年|哪一年|什么时间|时间节点|完成时限|截止|起施行|施行日期|"
                              r"从何时|何日|日期|\bwhen\b|what date|by when", re.I)),
@@ -43,11 +50,16 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                              r"\bwhich\b|\blist\b|what (?:are|kinds)", re.I)),
     (Intent.YES_NO, re.compile(r"是否|能不能|能否|可不可以|可否|会不会|有没有|是不是|吗\s*[？?]?\s*$|"
                                r"^(?:is|are|can|does|do|will)\b", re.I)),
+    # `抽查比例如何调整` asks what is done to the figure, not for it.
+    (Intent.HOW, re.compile(r"(?:如何|怎么|怎样)(?:调整|改变|变化|确定|设定|执行|落实|处理)")),
     (Intent.HOW_MUCH, re.compile(r"多少|几[个天项类次家成班件名批条人户所座台篇]|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
                                  r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|数量|次数|人数|时长|用时|办理时间|平均时间|"
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
 ]
 DEFINITION_CUE = dict(INTENT_CUES)[Intent.DEFINITION]
+# A keyword query (`依申请业务网上办税率 焦作 平顶山 目标`) asks nothing in words; naming a rate, a head
+# count or a time target, it asks for the figure.
+KEYWORD_FIGURE = re.compile(r"率|满意度|人次|(?:时间|时限|用时)目标")
 class Measure(StrEnum):
     """What kind of figure a how-much question asks for, when it says."""
 
@@ -63,7 +75,7 @@ MEASURE_CUES: list[tuple[Measure, re.Pattern[str]]] = [
                                r"how much money|\bcost\b", re.I)),
     (Measure.SHARE, re.compile(r"百分之|比例|占比|比率|几成|率(?:要求?)?(?:是|为|达到|提高到|提升到)?多少|percentage|\bshare\b|"
                                r"\brate\b", re.I)),
-    (Measure.DURATION, re.compile(r"[几多]少?个?(?:工作日|天|小时|个月|周|分钟)|多久|多长时间|时限|时长|用时|"
+    (Measure.DURATION, re.compile(r"[几多]少?个?(?:工作日|天|小时|个月|周|分钟)|多久|多长时间|时限|时长|用时|时间目标|"
                                   r"how long|how many (?:working )?days", re.I)),
     (Measure.COUNT, re.compile(r"[几多]少?[个名]?[项家件次条名户座所台人类批篇班]|how many", re.I)),
 ]
@@ -73,6 +85,7 @@ COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|�
 QUESTION_WORDS = re.compile(r"多长时间|多少|多久|多长|几[个天项类次家成件条名种]?|什么|啥|怎么办|怎么|怎样|如何|哪[个些几里一家]?|"
                             r"谁|吗|呢|是否|算不算|属不属于|能不能|能否|可否|有没有|是不是|请问")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,20})[”\"」』]")
 LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -95,6 +108,8 @@ def question_intent(text: str) -> Intent:
     for intent, cue in INTENT_CUES:
         if cue.search(text):
             return intent
+    if KEYWORD_FIGURE.search(text) and not QUESTION_WORDS.search(text):
+        return Intent.HOW_MUCH
     return Intent.HOW
 
 
@@ -114,6 +129,11 @@ class Question:
         definition's cue (`怎么认定`): what an answer must be about."""
         text = COMPARISON_CUE.sub(" ", QUESTION_WORDS.sub(" ", self.normalized))
         return DEFINITION_CUE.sub(" ", text) if self.intent is Intent.DEFINITION else text
+
+    @property
+    def quoted(self) -> tuple[str, ...]:
+        """The names the question quotes (`“四统一”具体指什么` → 四统一): what a passage must name to answer."""
+        return tuple(term for term in QUOTED.findall(self.normalized) if term.strip())
 
     @property
     def latin(self) -> bool:

@@ -78,8 +78,9 @@ def _place_matches(document: Document, value: str) -> bool:
 
 
 def mention_position(question: str, document: Document) -> int | None:
-    """Where the question first names the document's place (any of its names), or None."""
-    found = [question.find(alias) for place in _places_of(document) for alias in place_aliases(place)]
+    """Where the question first names the document's own place (any of its names; a county's plan is not
+    named by its city's name), or None."""
+    found = [question.find(alias) for alias in place_aliases(document.region)] if document.region else []
     return min((i for i in found if i >= 0), default=None)
 
 

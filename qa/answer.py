@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.models import Document, Passage
-from index.question import Intent, Question
+from index.question import QUOTED, Intent, Question
 from index.retriever import Hit, Retriever, SearchResult
 from index.scope import mention_position
 from qa.extract import EXTRACTORS, Context, Extract, extract_sentence, is_table_of_contents
@@ -97,6 +97,7 @@ class AnswerComposer:
         self.part_extract_ratio = part_extract_ratio  # … whose extract scores this share of the first part's
         self.min_part_coverage = min_part_coverage  # … and holds this share of the question's terms
         self._position = {p.passage_id: i for i, p in enumerate(retriever.passages)}
+        self._assigning_duties = frozenset(p.doc_id for p in retriever.passages if p.units)  # plans with duty fields
 
     # -- term overlap ------------------------------------------------------------------
     @lru_cache(maxsize=1024)  # noqa: B019 - read for every candidate passage of a question
@@ -126,7 +127,8 @@ class AnswerComposer:
 
     def _context(self, question: Question, passage: Passage) -> Context:
         return Context(self._weights(question), self._token_set, self._following(passage),
-                       lambda path: self._children(passage.doc_id, path), question.measures)
+                       lambda path: self._children(passage.doc_id, path), question.measures,
+                       self.retriever.documents.get(passage.doc_id), passage.doc_id not in self._assigning_duties)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the outline never changes while the service runs
     def _children(self, doc_id: str, path: tuple[str, ...]) -> list[str]:
@@ -187,7 +189,7 @@ class AnswerComposer:
         """A question for a figure or a date is answered only by a clause that states one about its subject."""
         if question.intent not in SLOT_INTENTS or question.latin:
             return True
-        return any(self._states(question, c) for c in chosen)
+        return bool(chosen) and self._states(question, chosen[0])  # the best answer, not a weaker document joining it
 
     def should_abstain(self, question: Question, result: SearchResult) -> bool:
         return self.abstain_reason(question, result, self.confidence(question, result)) is not None
@@ -222,7 +224,11 @@ class AnswerComposer:
         question that pins down one document gets one part."""
         named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
         hits = [h for h in result.hits[:ANSWER_DEPTH] if (not named or h.document.doc_id in named)
-                and (question.intent is Intent.LIST or not is_table_of_contents(h.passage))]
+                and (question.intent in (Intent.LIST, Intent.DOCUMENT) or not is_table_of_contents(h.passage))]
+        # A quoted name (`“三个一”改革`) is what the question is about: passages that name it answer,
+        # and those of the documents the question names (a place may call it otherwise).
+        hits = [h for h in hits if h.document.doc_id in named or all(_names(h.passage.text, term) for term in question.quoted)] \
+            or hits
         if not hits:
             return []
         extracts = _Extracts(self, question)
@@ -234,12 +240,15 @@ class AnswerComposer:
         # Unless the question names its documents, a part comes from a passage that ranks nearly as well
         # as the top one (checked before extracting: most candidates stop here).
         near = [h for h in hits if h.score >= self.part_ratio * hits[0].score]
-        for hit in (hits if question.named.doc_ids else near) if not question.single_document else []:
-            other = extracts(hit) if hit.document.doc_id not in chosen else None
-            if other is not None and self._joins(question, other, list(chosen.values())):
-                chosen[hit.document.doc_id] = other
-                if len(chosen) >= MAX_PARTS:
-                    break
+        pool = [] if question.single_document else hits if question.named.doc_ids else near
+        # A document's part is its best-ranked passage that states the figure or date asked for, else its
+        # best-ranked that joins.
+        for stating_only in (True, False) if question.intent in SLOT_INTENTS else (False,):
+            for hit in pool:
+                other = extracts(hit) if hit.document.doc_id not in chosen and len(chosen) < MAX_PARTS else None
+                if other is not None and (not stating_only or self._states(question, other)) \
+                        and self._joins(question, other, list(chosen.values())):
+                    chosen[hit.document.doc_id] = other
         if question.intent not in SLOT_INTENTS or question.named.doc_ids:
             return list(chosen.values())
         parts = []
@@ -314,6 +323,13 @@ def _describe_filters(result: SearchResult) -> str:
     f = result.filters
     parts = [*f.city, *(f"{y}年" for y in f.year), *f.doc_id]
     return "、".join(parts)
+
+
+def _names(text: str, term: str) -> bool:
+    """Does the text name the term, other than inside a longer quoted name (`“三个一批”` does not name 三个一)?"""
+    for name in {name for name in QUOTED.findall(text) if term in name and name != term}:
+        text = text.replace(name, "")
+    return term in text
 
 
 def _reading_order(question: str, documents: list[Document]) -> Callable[[_Candidate], tuple]:

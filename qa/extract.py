@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from corpus.models import Passage, PassageKind
+from corpus.models import Document, Passage, PassageKind
 from index.question import Intent, Measure
 from qa.highlight import DATE, FIGURE
 
@@ -30,7 +30,10 @@ DUTY_BRACKET = re.compile(r"[（(]([^（()）]*(?:[（(][^()（）]*[)）][^（(
 DUTY_LINE = re.compile(r"(?:牵头单位|责任单位|责任部门|配合单位)\s*[：:][^\n]+")
 DUTY_INLINE = re.compile(r"由([^，。；,;]{2,40}?)(?:牵头|负责|承担|统筹)|(?:办公室|专班|秘书处)设在[^，。；,;]{2,40}")
 DEADLINE_NOTE = re.compile(r"(?:时间节点|完成时限|完成时间)\s*[：:]\s*([^；;）)\n。]+)")
-DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界定为|为准|：|:")
+DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界定为|为准")
+ANNOUNCES = re.compile(r"[：:]$|(?:下列|以下|如下)[^，,。；;：:]{0,8}[。；;]?$")
+LINE_BREAK = re.compile(r"([，。；：、,;:])?[ \t]*\n\s*")
+LABEL = re.compile(r"^(.{1,30}?)[：:]")  # `临时用电：对基建工地…` defines what precedes its colon
 ITEM_MARK = re.compile(r"(?:^|[。；;\n])\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]是)")
 YEAR_ONLY = re.compile(r"\d{4}\s*年")
 TOC_ENTRY = re.compile(r"^\s*(?:附件\s*[：:]?)?\s*|[.…·]{2,}\s*\d*\s*$")
@@ -46,6 +49,10 @@ MEASURE_UNITS = {
 }
 ASIDE = re.compile(r"[（(][^（()）]*[)）]")
 MAX_SPAN_FRAGMENTS = 8
+DEADLINE_FIELD_WEIGHT = 0.7  # a clause's deadline field is due for the clause as a whole, not stated of the subject
+# What answers how much or how often: a figure, or a frequency (`各乡镇每周…报一篇` answers 多久报一篇).
+AMOUNT = re.compile(rf"{FIGURE.pattern}|每(?:个)?(?:工作日|周|月|季度|半年|年度|年|天|日)")
+ACTS = re.compile(r"负责|主管|牵头|会同|统筹|承担")  # a sentence that says who does what
 STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
 SPAN_LENGTH_COST = 0.004  # coverage a character must add to join a span (tuned on the gold set)
 
@@ -68,7 +75,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "用户": ("客户",), "客户": ("用户",), "时限": ("时间", "时长", "用时", "办结"), "时间": ("时限", "时长", "用时"),
     "时长": ("时间", "时限"), "多久": ("时间", "时限"), "企业": ("市场主体",), "办理": ("办结",), "办结": ("办理",),
     "费用": ("成本", "收费"), "成本": ("费用",), "目标": ("达到", "力争"), "报装": ("办电", "接电", "用电"),
-    "自来水": ("供水", "用水"), "燃气": ("供气", "用气"), "暖气": ("供热", "供暖"),
+    "自来水": ("供水", "用水"), "燃气": ("供气", "用气"), "暖气": ("供热", "供暖"), "用水": ("供水",),
+    "供水": ("用水",), "用气": ("供气",), "供气": ("用气",), "用热": ("供热",), "供热": ("用热", "供暖"),
     "每天": ("日均", "每日"), "每年": ("年均", "每年度"), "每月": ("月均",), "班车": ("班次",),
 }
 
@@ -83,6 +91,8 @@ class Context:
     following: tuple[Passage, ...] = ()
     children: Callable[[tuple[str, ...]], list[str]] = lambda path: []  # sub-headings of a section
     measures: frozenset[Measure] = frozenset()  # the kinds of figure asked for (any, when empty)
+    document: Document | None = None  # the passage's document: what its header states about it
+    duty_sentences: bool = False  # the document says who does what in sentences, not in duty fields (a regulation)
 
     @cached_property
     def _terms(self) -> tuple[tuple[float, frozenset[str]], ...]:
@@ -113,6 +123,7 @@ def clean(text: str) -> str:
     text = MARKUP.sub("", LEADING_NOTE_NUMBER.sub("", text.strip()))
     text = FOOTNOTE_MARK.sub("", text)
     text = _balance_brackets(text)
+    text = LINE_BREAK.sub(lambda m: m.group(1) or " ", text)  # an answer is one line
     return text.strip(" ，,；;：:、\n").rstrip("。")
 
 
@@ -153,12 +164,12 @@ def is_heading_only(sentence: str, passage: Passage) -> bool:
     return bool(core) and any(core and core in label and len(core) >= len(label) - 8 for label in passage.section_path)
 
 
-def best_sentence(passage: Passage, ctx: Context, require: re.Pattern[str] | None = None) -> tuple[str, float] | None:
-    """The sentence of the passage that matches the question best, optionally one that `require` matches;
+def best_sentence(passage: Passage, ctx: Context, require: Callable[[str], bool] | None = None) -> tuple[str, float] | None:
+    """The sentence of the passage that matches the question best, optionally one that `require` accepts;
     a sentence that only repeats a heading loses to any body sentence."""
     scored = []
     for s in sentences(passage.text):
-        if (require is not None and not require.search(s)) or is_duty_note(s):
+        if (require is not None and not require(s)) or is_duty_note(s):
             continue
         heading = is_heading_only(s, passage)
         scored.append((ctx.match(s) - (1.0 if heading else 0.0), -len(scored), s))
@@ -220,7 +231,7 @@ def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str
     return None if best is None else (best[1], best[2], best[0])
 
 
-def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FIGURE) -> Extract | None:
+def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = AMOUNT) -> Extract | None:
     """The span stating a figure (or date) about the question's subject: the fragment with the figure
     and the fragments around it that name what it is about. A heading states it only when no body
     sentence does (`2.完成…知识库目标30000条。` heads a clause whose body gives no figure)."""
@@ -245,10 +256,10 @@ def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = FI
 def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:
     if passage.kind is PassageKind.TABLE_ROW:
         return extract_table(passage, ctx)
-    found = extract_figure(passage, ctx, FIGURE)
+    found = extract_figure(passage, ctx, AMOUNT)
     if found is None and ctx.measures:
         # A figure of another kind than asked (`24小时` for `多少钱`) is shown, but does not state the answer.
-        other = extract_figure(passage, replace(ctx, measures=frozenset()), FIGURE)
+        other = extract_figure(passage, replace(ctx, measures=frozenset()), AMOUNT)
         return None if other is None else replace(other, states=False)
     return found or extract_figure(passage, ctx, DATE)
 
@@ -256,7 +267,7 @@ def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:
 def extract_when(passage: Passage, ctx: Context) -> Extract | None:
     dated = extract_figure(passage, ctx, DATE)
     if passage.deadline and (dated is None or dated.score < 0.3):
-        return Extract(clean(f"完成时限：{passage.deadline}"), passage.deadline, ctx.match(passage.text))
+        return Extract(clean(f"完成时限：{passage.deadline}"), passage.deadline, DEADLINE_FIELD_WEIGHT * ctx.match(passage.text))
     return dated
 
 
@@ -292,25 +303,40 @@ def units_text(passage: Passage) -> str | None:
 
 
 def extract_who(passage: Passage, ctx: Context) -> Extract | None:
-    written = duty_text(passage)
-    fields = units_text(passage)
-    text = written or fields
+    """The clause's duty note or fields; in a document without them (a regulation), the sentence that says
+    who does what (`市场监管部门应当会同有关部门建立…`). In a plan, a clause without fields takes them from
+    the clause it belongs to: its sentences name who helps, not who leads."""
+    text = duty_text(passage) or units_text(passage)
+    if text is None and ctx.duty_sentences:
+        acting = best_sentence(passage, ctx, lambda s: ACTS.search(s) is not None)
+        return None if acting is None else Extract(_cut(clean(acting[0])), None, ctx.match(passage.text))
     if text is None:
         return None
     value = "、".join(passage.units) or None
     return Extract(_cut(clean(text)), value, ctx.match(passage.text))
 
 
+def defines(sentence: str, ctx: Context) -> bool:
+    """A defining sentence: `…是指…`, `…包括…`, or `X：…` where X is what the question asks about (not
+    `主要目标：…` or a table's caption)."""
+    if DEFINES.search(sentence):
+        return True
+    label = LABEL.match(sentence.strip())
+    return label is not None and ctx.match(label.group(1)) > 0
+
+
 def extract_definition(passage: Passage, ctx: Context) -> Extract | None:
-    found = best_sentence(passage, ctx, DEFINES)
+    found = best_sentence(passage, ctx, lambda s: defines(s, ctx))
     if found is None:
         sentence = extract_sentence(passage, ctx)
         return None if sentence is None else replace(sentence, states=False)
     sentence, score = found
     text = sentence
-    # A definition whose conditions or items continue after its colon runs on into the next passages.
-    if text.rstrip().endswith(("：", ":")):
-        text = text + "".join(p.text for p in ctx.following)
+    # A definition that announces its conditions or items (`…：`, `同时满足下列条件的项目`) runs on into
+    # the rest of its passage, or into the next passages of the clause.
+    if ANNOUNCES.search(text.strip()):
+        rest = passage.text.split(sentence, 1)[-1].strip()
+        text = text + (rest or "".join(p.text for p in ctx.following))
     if passage.kind is PassageKind.DEFINITION:
         text = FOOTNOTE_NUMBER.sub("", passage.text)  # `1小微企业：…` is footnote 1 defining 小微企业
     return Extract(_cut(clean(text)), None, score)
@@ -332,7 +358,10 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
         titles = [t for t in titles if t and t not in ("附件", "目录") and not EMPTY_ROW.fullmatch(t)]
         if len(titles) >= 2:
             return Extract(_cut("；".join(titles), 2 * MAX_EXTRACT), None, ctx.match(passage.text))
-    for depth in range(len(passage.section_path), 0, -1):
+    # A document's chapters answer from its opening passages (`…优化提升年有哪些重点任务`), not from a clause
+    # deep inside it that only shares the title's words (`大件运输一件事可以通过哪些渠道申请`).
+    lowest = 1 if len(passage.section_path) == 1 else 2
+    for depth in range(len(passage.section_path), lowest - 1, -1):
         path = passage.section_path[:depth]
         children = ctx.children(path)
         if len(children) >= 2 and ctx.match(path[-1]) >= 0.5:
@@ -381,7 +410,34 @@ def extract_sentence(passage: Passage, ctx: Context) -> Extract | None:
     if found is None:
         return None
     sentence, score = found
+    # What is done often goes on in the next sentence (`…组织核查。定期不定期采取专项检查…`): it joins
+    # when it adds enough of the question for its length.
+    body = [s for s in sentences(passage.text) if not is_duty_note(s) and not is_heading_only(s, passage)]
+    if sentence in body and (at := body.index(sentence)) + 1 < len(body):
+        sentence = best_span([sentence, *FRAGMENT.findall(body[at + 1])], ctx, keep=0)
     return Extract(_cut(clean(sentence)), None, score)
+
+
+def extract_document(passage: Passage, ctx: Context) -> Extract | None:
+    """The document's number, issuer and date, from its header (`三营商〔2022〕1号（三门峡市优化营商环境
+    工作领导小组印发）`): the parsed fields the cards show, cited to the lines that state them."""
+    document = ctx.document
+    if passage.kind is not PassageKind.HEADER or document is None:
+        return None
+    issued = "".join(part for part in (document.issuer, _chinese_date(document.date)) if part)
+    if not document.doc_number and not issued:
+        return None
+    note = f"{issued}印发" if issued else ""
+    text = f"{document.doc_number}（{note}）" if document.doc_number and note else document.doc_number or note
+    return Extract(text, document.doc_number or issued, ctx.match(passage.text))
+
+
+def _chinese_date(iso: str | None) -> str | None:
+    """`2019-07-08` → `2019年7月8日`."""
+    if not iso:
+        return None
+    year, month, day = (int(part) for part in iso.split("-"))
+    return f"{year}年{month}月{day}日"
 
 
 EXTRACTORS: dict[Intent, Callable[[Passage, Context], Extract | None]] = {
@@ -392,6 +448,7 @@ EXTRACTORS: dict[Intent, Callable[[Passage, Context], Extract | None]] = {
     Intent.LIST: extract_list,
     Intent.YES_NO: extract_sentence,
     Intent.HOW: extract_sentence,
+    Intent.DOCUMENT: extract_document,
 }
 
 

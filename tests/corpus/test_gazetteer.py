@@ -58,6 +58,10 @@ def test_single_characters_and_ordinary_words_do_not_fire():
     assert find_places("博爱县") == [Place("河南省", "焦作市", "博爱县")]
     assert find_places("同心同德") == [] and find_places("中山路与中山大学") == []  # short forms inside words
     assert find_places("中山市") == [Place("广东省", "中山市")]
+    # a short form across a word's end: 资中 (四川) in 招商引资中; beside its province it counts
+    assert find_places("政府在招商引资中作出的政策承诺") == []
+    assert Place("四川省", "内江市", "资中县") in find_places("四川资中")
+    assert find_places("广东东莞")[0] == Place("广东省", "东莞市")
 
 
 def test_county_short_forms_that_are_words_need_their_city():

@@ -24,8 +24,19 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("新培养高技能人才数量 平顶山 三门峡", Intent.HOW_MUCH),
     ("哪几类涉企合同纠纷原则上可以当场立案？", Intent.LIST),
     ("不动产登记大厅窗口统一分成哪几类？", Intent.LIST),
+    ("焦作打造的全链条孵化体系由哪几部分组成？", Intent.LIST),  # 由哪 asks who only when it asks for units
     ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
     ("重点项目核查采用什么方式", Intent.HOW),
+    ("违法失信、风险较高的市场主体抽查比例如何调整", Intent.HOW),  # what is done to the figure
+    ("三门峡2022版营商环境优化提升行动方案的发文字号是多少？", Intent.DOCUMENT),
+    ("焦作市2019年优化营商环境工作要点是哪个部门印发的", Intent.DOCUMENT),
+    ("这个方案是什么时候发布的", Intent.DOCUMENT),
+    ("企业信用信息由哪个部门发布？", Intent.WHO),  # what the body says, not who issued the document
+    ("条例什么时候施行", Intent.WHEN),
+    ("依申请业务网上办税率 焦作 平顶山 目标", Intent.HOW_MUCH),  # a keyword query naming a rate
+    ("社会投资小型低风险项目办建筑许可 修武 三门峡 时间目标", Intent.HOW_MUCH),
+    ("长期未结破产案件清理要求 焦作2019 修武2021", Intent.HOW),
+    ("审批效率怎么提高", Intent.HOW),  # asked in words: no keyword query
     ("How many working days does it take to start a business?", Intent.HOW_MUCH),
     ("Who is responsible for the 12345 hotline?", Intent.WHO),
 ])
@@ -104,3 +115,10 @@ def test_a_place_outside_the_library_is_reported() -> None:
     question = understand("开封市不动产一般登记几个工作日办结？", bundled_corpus().documents)
     assert question.unknown_places == ("开封市",)
     assert understand("三门峡不动产登记几个工作日办结", bundled_corpus().documents).unknown_places == ()
+
+
+def test_quoted_names() -> None:
+    documents = bundled_corpus().documents
+    assert understand("工程建设项目审批“四统一”具体指什么", documents).quoted == ("四统一",)
+    assert understand('"一件事一次办"和“三个一”', documents).quoted == ("一件事一次办", "三个一")
+    assert understand("高压用户报装时限是多少", documents).quoted == ()

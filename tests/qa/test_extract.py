@@ -9,8 +9,9 @@ import pytest
 from corpus.models import Passage, PassageKind
 from index.question import Measure
 from index.retriever import Retriever
-from qa.extract import (Context, clean, extract_how_much, extract_list, extract_table, extract_who, figure_measure,
-                        is_table_of_contents)
+from qa.extract import (Context, clean, defines, extract_definition, extract_how_much, extract_list, extract_table,
+                        extract_who, figure_measure, is_table_of_contents)
+from tests.corpus.shared_documents import needs_shared, parsed_shared
 
 
 def _context(retriever: Retriever, question: str) -> Context:
@@ -30,6 +31,7 @@ def _passage_with(retriever: Retriever, text: str) -> Passage:
     ("**进一步提升办电效率。**全过程办电时间", "进一步提升办电效率。全过程办电时间"),
     ("各县（市、区）政府负责。", "各县（市、区）政府负责"),
     ("供水、供气、供热用户报装时间分别压缩至3、4、4个工作日。", "供水、供气、供热用户报装时间分别压缩至3、4、4个工作日"),
+    ("下列条件的项目：（一）不大于10000平方米；\n（二）不超过24米\n（三）单一", "下列条件的项目：（一）不大于10000平方米；（二）不超过24米 （三）单一"),
 ])
 def test_clean(raw: str, cleaned: str) -> None:
     assert clean(raw) == cleaned
@@ -101,3 +103,63 @@ def test_the_run_of_figures_is_kept_and_the_preamble_dropped(retriever: Retrieve
     assert extract is not None
     assert "30名以上" in extract.text and "50名以上" in extract.text
     assert "企业家礼遇" not in extract.text
+
+
+@pytest.mark.parametrize(("sentence", "defining"), [
+    ("临时用电：对基建工地、农田水利、市政建设等非永久性用电", True),
+    ("小微企业是指客户用电设备容量160千瓦及以下工商业企业", True),
+    ("主要目标：2021年底前，低压居民、低压小微企业办电时间不超过3个工作日", False),  # a label, not 小微企业
+    ("表2：临时用电办理环节和时间", False),  # a table's caption
+])
+def test_a_colon_defines_only_what_precedes_it(retriever: Retriever, sentence: str, defining: bool) -> None:
+    assert defines(sentence, _context(retriever, "临时用电 小微企业")) is defining
+
+
+def test_a_definition_that_announces_its_conditions_runs_on_into_them(retriever: Retriever) -> None:
+    passage = _passage_with(retriever, "同时满足下列条件的项目")
+    at = retriever.passages.index(passage)
+    following = tuple(p for p in retriever.passages[at + 1: at + 3] if p.section_path == passage.section_path)
+    ctx = replace(_context(retriever, "社会投资小型低风险项目是指"), following=following)
+    extract = extract_definition(passage, ctx)
+    assert extract is not None and "10000平方米" in extract.text and "24米" in extract.text
+    assert "\n" not in extract.text
+
+
+def test_how_often_is_answered_by_a_frequency(retriever: Retriever) -> None:
+    passage = _passage_with(retriever, "每月至少提供一篇")
+    ctx = replace(_context(retriever, "乡镇和领导小组成员单位多久要报一篇营商环境宣传素材"),
+                  measures=frozenset({Measure.DURATION}))
+    extract = extract_how_much(passage, ctx)
+    assert extract is not None and extract.states and "每周" in extract.text and "每月" in extract.text
+
+
+YANTAI = "samples/yantai_youhua_yingshang_tiaoli_2021.txt"
+SHANGHAI = "samples/shanghai_dajian_yunshu_yijianshi_2025.txt"
+
+
+def _shared_passage(name: str, text: str) -> Passage:
+    return next(p for p in parsed_shared(name).passages if text in p.text)
+
+
+@needs_shared
+def test_who_in_a_regulation_is_the_sentence_that_says_who_does_it(retriever: Retriever) -> None:
+    passage = _shared_passage(YANTAI, "知识产权公共服务体系")
+    assert not passage.units, "a regulation's article has no duty fields"
+    ctx = _context(retriever, "知识产权公共服务体系由哪个部门牵头建立")
+    assert extract_who(passage, ctx) is None, "in a plan, a clause without fields names no one"
+    extract = extract_who(passage, replace(ctx, duty_sentences=True))
+    assert extract is not None and "市场监管部门应当会同有关部门" in extract.text
+
+
+@needs_shared
+def test_a_list_question_is_not_answered_with_the_documents_chapters(retriever: Retriever) -> None:
+    passages = parsed_shared(SHANGHAI).passages
+    passage = next(p for p in passages if "两种办理渠道" in p.text)
+
+    def children(path: tuple[str, ...]) -> list[str]:
+        return list(dict.fromkeys(p.section_path[len(path)] for p in passages
+                                  if p.section_path[: len(path)] == path and len(p.section_path) > len(path)))
+    ctx = replace(_context(retriever, "大件运输一件事可以通过哪些渠道申请办理"), children=children)
+    assert len(children(passage.section_path[:1])) >= 3, "the title has chapters a wrong answer could list"
+    extract = extract_list(passage, ctx)
+    assert extract is not None and "渠道" in extract.text and "重点任务" not in extract.text

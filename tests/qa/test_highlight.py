@@ -29,6 +29,8 @@ def marked(text: str, question: str = "") -> list[str]:
     ("年度电网故障抢修平均恢复时长同比降低5%以上。", ["降低5%以上"]),
     ("注册用户数突破131万", []),  # a bare 万 is not a unit
     ("上线事项数102项", ["102项"]),
+    ("总长度超过28米，或者总质量超过100000千克的", ["超过28米", "超过100000千克"]),
+    ("6月底前实现企业开办“一日办结”", ["6月底前", "一日"]),  # a Chinese numeral with its unit
 ])
 def test_highlights_figures(text: str, expected: list[str]) -> None:
     assert marked(text) == expected
