@@ -1,7 +1,7 @@
 """Load shedding: past a bound, 503 with Retry-After at once, never a queue without end.
 
 Two bounds, both answered alike: requests in flight on the routes that search (checked in the
-event loop, before the request reads its body or queues its question), and the query encoder's queue with its timeout
+event loop, before the question is queued), and the query encoder's queue with its timeout
 (index/batching.py), which raises `Overloaded`.
 """
 
