@@ -35,6 +35,7 @@ WHEN_WORDS = "什么时候|何时|哪天|哪一天|哪年|哪一年"
 INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.DOCUMENT, re.compile(r"发文字号|文号|发文机关|发文单位|制发机关|成文日期|(?:印发|发布|出台|发文)(?:单位|机关|部门|日期|时间)|"
                                  rf"(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?(?:印发|发文)|(?:{WHEN_WORDS})(?:印发|发文)|印发于|"
+                                 rf"(?:{DOCUMENT_WORDS}).{{0,4}}(?:(?:谁|哪个|哪些|什么)(?:部门|单位|机关|机构|会议)?|{WHEN_WORDS})(?:通过|公布|批准)|"
                                  rf"(?:{DOCUMENT_WORDS})(?:是|由)?(?:(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?|{WHEN_WORDS})"
                                  r"(?:发布|出台|制定)|document number|issued by|who issued|when was .* issued", re.I)),
     (Intent.WHO, re.compile(r"谁|哪个单位|哪些单位|哪个部门|哪些部门|什么部门|什么单位|哪家|哪个机构|哪些机构|"

@@ -31,6 +31,8 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("三门峡2022版营商环境优化提升行动方案的发文字号是多少？", Intent.DOCUMENT),
     ("焦作市2019年优化营商环境工作要点是哪个部门印发的", Intent.DOCUMENT),
     ("这个方案是什么时候发布的", Intent.DOCUMENT),
+    ("广东省优化营商环境条例由哪个机关通过？", Intent.DOCUMENT),
+    ("审批通过后多久发证", Intent.HOW_MUCH),
     ("企业信用信息由哪个部门发布？", Intent.WHO),  # what the body says, not who issued the document
     ("条例什么时候施行", Intent.WHEN),
     ("依申请业务网上办税率 焦作 平顶山 目标", Intent.HOW_MUCH),  # a keyword query naming a rate
