@@ -305,6 +305,8 @@ class AnswerComposer:
                 return False
         elif candidate.extract.score < self.part_extract_ratio * first.extract.score:
             return False
+        elif question.intent in SLOT_INTENTS and self._states(question, first) and not self._states(question, candidate):
+            return False  # the first part states the figure asked for: a document stating another kind joins no survey
         return self._answers(question, candidate)
 
     def _answers(self, question: Question, candidate: _Candidate) -> bool:

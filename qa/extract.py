@@ -78,6 +78,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "费用": ("成本", "收费"), "成本": ("费用",), "目标": ("达到", "力争"), "报装": ("办电", "接电", "用电"),
     "自来水": ("供水", "用水"), "燃气": ("供气", "用气"), "暖气": ("供热", "供暖"), "用水": ("供水",),
     "供水": ("用水",), "用气": ("供气",), "供气": ("用气",), "用热": ("供热",), "供热": ("用热", "供暖"),
+    "实施": ("施行",), "施行": ("实施",), "生效": ("施行",),
     "每天": ("日均", "每日"), "每年": ("年均", "每年度"), "每月": ("月均",), "班车": ("班次",),
 }
 
@@ -177,7 +178,9 @@ def best_sentence(passage: Passage, ctx: Context, require: Callable[[str], bool]
     if not scored:
         return None
     score, _, sentence = max(scored)
-    return sentence, max(score, 0.0)
+    if score < 0:
+        return None  # only headings: the passage says nothing of its own
+    return sentence, score
 
 
 def best_span(fragments: list[str], ctx: Context, keep: int | None = None,

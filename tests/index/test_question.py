@@ -61,6 +61,9 @@ def test_the_kind_of_figure_asked_for(question: str, measures: set[Measure]) -> 
 def test_the_subject_leaves_out_the_question_words() -> None:
     question = understand("全市重点项目观摩活动一年组织几次？", bundled_corpus().documents)
     assert "几次" not in question.subject and "观摩" in question.subject
+    # `什么时候开始` asks when: 开始 is no term of what the answer is about (a rare word, it would outweigh 施行)
+    question = understand("什么时候开始实施优化营商环境条例", bundled_corpus().documents)
+    assert "开始" not in question.subject and "实施" in question.subject
 
 
 def test_traditional_characters_and_full_width_forms_are_normalised() -> None:
