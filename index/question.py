@@ -51,8 +51,10 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                              r"\bwhich\b|\blist\b|what (?:are|kinds)", re.I)),
     (Intent.YES_NO, re.compile(r"是否|能不能|能否|可不可以|可否|会不会|有没有|是不是|吗\s*[？?]?\s*$|"
                                r"^(?:is|are|can|does|do|will)\b", re.I)),
-    # `抽查比例如何调整` asks what is done to the figure, not for it.
-    (Intent.HOW, re.compile(r"(?:如何|怎么|怎样)(?:调整|改变|变化|确定|设定|执行|落实|处理)")),
+    # `抽查比例如何调整` asks what is done to the figure, not for it; `咨询电话是多少` for a contact.
+    (Intent.HOW, re.compile(r"(?:如何|怎么|怎样)(?:调整|改变|变化|确定|设定|执行|落实|处理)|"
+                             r"(?:电话|电话号码|联系方式|网址|网站|邮箱|地址|地点)(?:是|为|在)?(?:多少|什么|哪里|哪儿)?\s*[?？]?\s*$|"
+                             r"[在去到]哪里?办")),
     (Intent.HOW_MUCH, re.compile(r"多少|几[个天项类次家成班件名批条人户所座台篇]|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
                                  r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|数量|次数|人数|时长|用时|办理时间|平均时间|"
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),

@@ -28,6 +28,9 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
     ("重点项目核查采用什么方式", Intent.HOW),
     ("违法失信、风险较高的市场主体抽查比例如何调整", Intent.HOW),  # what is done to the figure
+    ("烟草专卖零售许可证咨询电话是多少？", Intent.HOW),  # a contact, not a figure
+    ("烟草专卖零售许可证在哪里办理？", Intent.HOW),
+    ("焦作12345热线电话接通率目标是百分之多少？", Intent.HOW_MUCH),
     ("三门峡2022版营商环境优化提升行动方案的发文字号是多少？", Intent.DOCUMENT),
     ("焦作市2019年优化营商环境工作要点是哪个部门印发的", Intent.DOCUMENT),
     ("这个方案是什么时候发布的", Intent.DOCUMENT),
