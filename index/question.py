@@ -35,6 +35,7 @@ WHEN_WORDS = "什么时候|何时|哪天|哪一天|哪年|哪一年"
 INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.DOCUMENT, re.compile(r"发文字号|文号|发文机关|发文单位|制发机关|成文日期|(?:印发|发布|出台|发文)(?:单位|机关|部门|日期|时间)|"
                                  rf"(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?(?:印发|发文)|(?:{WHEN_WORDS})(?:印发|发文)|印发于|"
+                                 rf"(?:{DOCUMENT_WORDS}).{{0,4}}(?:(?:谁|哪个|哪些|什么)(?:部门|单位|机关|机构|会议)?|{WHEN_WORDS})(?:通过|公布|批准)|"
                                  rf"(?:{DOCUMENT_WORDS})(?:是|由)?(?:(?:谁|哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)?|{WHEN_WORDS})"
                                  r"(?:发布|出台|制定)|document number|issued by|who issued|when was .* issued", re.I)),
     (Intent.WHO, re.compile(r"谁|哪个单位|哪些单位|哪个部门|哪些部门|什么部门|什么单位|哪家|哪个机构|哪些机构|"
@@ -50,8 +51,10 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                              r"\bwhich\b|\blist\b|what (?:are|kinds)", re.I)),
     (Intent.YES_NO, re.compile(r"是否|能不能|能否|可不可以|可否|会不会|有没有|是不是|吗\s*[？?]?\s*$|"
                                r"^(?:is|are|can|does|do|will)\b", re.I)),
-    # `抽查比例如何调整` asks what is done to the figure, not for it.
-    (Intent.HOW, re.compile(r"(?:如何|怎么|怎样)(?:调整|改变|变化|确定|设定|执行|落实|处理)")),
+    # `抽查比例如何调整` asks what is done to the figure, not for it; `咨询电话是多少` for a contact.
+    (Intent.HOW, re.compile(r"(?:如何|怎么|怎样)(?:调整|改变|变化|确定|设定|执行|落实|处理)|"
+                             r"(?:电话|电话号码|联系方式|网址|网站|邮箱|地址|地点)(?:是|为|在)?(?:多少|什么|哪里|哪儿)?\s*[?？]?\s*$|"
+                             r"[在去到]哪里?办")),
     (Intent.HOW_MUCH, re.compile(r"多少|几[个天项类次家成班件名批条人户所座台篇]|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
                                  r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|数量|次数|人数|时长|用时|办理时间|平均时间|"
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
@@ -82,7 +85,7 @@ MEASURE_CUES: list[tuple[Measure, re.Pattern[str]]] = [
 # A question that sets documents side by side, even when it names no place.
 COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|不同|哪个城市|哪个地方|哪里更|差异|区别|变化|compare", re.I)
 # The words that ask rather than name: the subject of `全市重点项目观摩活动一年组织几次` is what is left.
-QUESTION_WORDS = re.compile(r"多长时间|多少|多久|多长|几[个天项类次家成件条名种]?|什么|啥|怎么办|怎么|怎样|如何|哪[个些几里一家]?|"
+QUESTION_WORDS = re.compile(r"(?:什么时候|何时)开始|多长时间|多少|多久|多长|几[个天项类次家成件条名种]?|什么|啥|怎么办|怎么|怎样|如何|哪[个些几里一家]?|"
                             r"谁|吗|呢|是否|算不算|属不属于|能不能|能否|可否|有没有|是不是|请问")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,20})[”\"」』]")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +32,7 @@ SLOT_INTENTS = (Intent.HOW_MUCH, Intent.WHEN)  # the intents that ask for a figu
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SECOND_FIGURE_RATIO = 0.9  # … of the document's first part's extract score (0.8 / 0.9 / 1.0: answer recall 0.802 / 0.798 / 0.795)
 MAX_TERMS = 12
+DUTY_FIELD_SHARE = 0.1  # of a document's passages carry duty fields: it assigns duties by fields
 UNDATED = 9999  # sorts after every year
 SINGLE_CHARACTER_WEIGHT = 0.5
 FIRST_PART_DEPTH = 3  # the first part comes from one of the top passages
@@ -97,7 +99,7 @@ class AnswerComposer:
         self.part_extract_ratio = part_extract_ratio  # … whose extract scores this share of the first part's
         self.min_part_coverage = min_part_coverage  # … and holds this share of the question's terms
         self._position = {p.passage_id: i for i, p in enumerate(retriever.passages)}
-        self._assigning_duties = frozenset(p.doc_id for p in retriever.passages if p.units)  # plans with duty fields
+        self._assigning_duties = documents_assigning_duties(retriever.passages)
 
     # -- term overlap ------------------------------------------------------------------
     @lru_cache(maxsize=1024)  # noqa: B019 - read for every candidate passage of a question
@@ -303,6 +305,8 @@ class AnswerComposer:
                 return False
         elif candidate.extract.score < self.part_extract_ratio * first.extract.score:
             return False
+        elif question.intent in SLOT_INTENTS and self._states(question, first) and not self._states(question, candidate):
+            return False  # the first part states the figure asked for: a document stating another kind joins no survey
         return self._answers(question, candidate)
 
     def _answers(self, question: Question, candidate: _Candidate) -> bool:
@@ -323,6 +327,14 @@ def _describe_filters(result: SearchResult) -> str:
     f = result.filters
     parts = [*f.city, *(f"{y}年" for y in f.year), *f.doc_id]
     return "、".join(parts)
+
+
+def documents_assigning_duties(passages: list[Passage]) -> frozenset[str]:
+    """Documents that say who does what in duty fields (plans: `（责任单位：…）` on many clauses), not in
+    sentences (a regulation that names a lead unit once)."""
+    clauses = Counter(p.doc_id for p in passages)
+    with_units = Counter(p.doc_id for p in passages if p.units)
+    return frozenset(doc_id for doc_id, n in with_units.items() if n >= DUTY_FIELD_SHARE * clauses[doc_id])
 
 
 def _names(text: str, term: str) -> bool:

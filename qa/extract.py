@@ -53,6 +53,7 @@ DEADLINE_FIELD_WEIGHT = 0.7  # a clause's deadline field is due for the clause a
 # What answers how much or how often: a figure, or a frequency (`各乡镇每周…报一篇` answers 多久报一篇).
 AMOUNT = re.compile(rf"{FIGURE.pattern}|每(?:个)?(?:工作日|周|月|季度|半年|年度|年|天|日)")
 ACTS = re.compile(r"负责|主管|牵头|会同|统筹|承担")  # a sentence that says who does what
+ACTING_MATCH = 0.8  # … in a plan, such a sentence answers who when it holds this share of the question
 STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
 SPAN_LENGTH_COST = 0.004  # coverage a character must add to join a span (tuned on the gold set)
 
@@ -77,6 +78,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "费用": ("成本", "收费"), "成本": ("费用",), "目标": ("达到", "力争"), "报装": ("办电", "接电", "用电"),
     "自来水": ("供水", "用水"), "燃气": ("供气", "用气"), "暖气": ("供热", "供暖"), "用水": ("供水",),
     "供水": ("用水",), "用气": ("供气",), "供气": ("用气",), "用热": ("供热",), "供热": ("用热", "供暖"),
+    "实施": ("施行",), "施行": ("实施",), "生效": ("施行",),
     "每天": ("日均", "每日"), "每年": ("年均", "每年度"), "每月": ("月均",), "班车": ("班次",),
 }
 
@@ -176,7 +178,9 @@ def best_sentence(passage: Passage, ctx: Context, require: Callable[[str], bool]
     if not scored:
         return None
     score, _, sentence = max(scored)
-    return sentence, max(score, 0.0)
+    if score < 0:
+        return None  # only headings: the passage says nothing of its own
+    return sentence, score
 
 
 def best_span(fragments: list[str], ctx: Context, keep: int | None = None,
@@ -261,7 +265,10 @@ def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:
         # A figure of another kind than asked (`24小时` for `多少钱`) is shown, but does not state the answer.
         other = extract_figure(passage, replace(ctx, measures=frozenset()), AMOUNT)
         return None if other is None else replace(other, states=False)
-    return found or extract_figure(passage, ctx, DATE)
+    if found is not None:
+        return found
+    dated = extract_figure(passage, ctx, DATE)  # `多长时间内` may be answered by a date; a bare year answers no how-much
+    return dated if dated is None or not YEAR_ONLY.fullmatch(dated.value or "") else replace(dated, states=False)
 
 
 def extract_when(passage: Passage, ctx: Context) -> Extract | None:
@@ -306,12 +313,14 @@ def extract_who(passage: Passage, ctx: Context) -> Extract | None:
     """The clause's duty note or fields; in a document without them (a regulation), the sentence that says
     who does what (`市场监管部门应当会同有关部门建立…`). In a plan, a clause without fields takes them from
     the clause it belongs to: its sentences name who helps, not who leads."""
-    text = duty_text(passage) or units_text(passage)
-    if text is None and ctx.duty_sentences:
-        acting = best_sentence(passage, ctx, lambda s: ACTS.search(s) is not None)
-        return None if acting is None else Extract(_cut(clean(acting[0])), None, ctx.match(passage.text))
+    text = None if ctx.duty_sentences else duty_text(passage) or units_text(passage)
     if text is None:
-        return None
+        # A plan's clause without fields answers only with a sentence about the very thing asked
+        # (`市公安交管部门负责特型机动车临时行驶车号牌核发`), not one about who helps with it.
+        acting = best_sentence(passage, ctx, lambda s: ACTS.search(s) is not None)
+        if acting is None or (not ctx.duty_sentences and acting[1] < ACTING_MATCH):
+            return None
+        return Extract(_cut(clean(acting[0])), None, ctx.match(passage.text))
     value = "、".join(passage.units) or None
     return Extract(_cut(clean(text)), value, ctx.match(passage.text))
 
@@ -382,7 +391,13 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
         items = max(range(len(fragments)), key=lambda i: fragments[i].count("、"), default=None)
         if items is not None and fragments[items].count("、") >= MIN_LIST_ITEMS - 1:
             text = best_span(fragments, ctx, keep=items)
-    return Extract(_cut(clean(text)), None, score)
+    text = _cut(clean(text))
+    return Extract(text, None, score, states=names_items(text))
+
+
+def names_items(text: str) -> bool:
+    """Could the text name several things (`…、…`, `A和B`, `（一）…（二）…`, clauses), not one field (`2.网上提交地址：…`)?"""
+    return bool(re.search(r"[、；;+和及与，,]", text)) or len(ITEM_MARK.findall(text)) >= 2
 
 
 def extract_table(passage: Passage, ctx: Context) -> Extract | None:
@@ -427,9 +442,16 @@ def extract_document(passage: Passage, ctx: Context) -> Extract | None:
     issued = "".join(part for part in (document.issuer, _chinese_date(document.date)) if part)
     if not document.doc_number and not issued:
         return None
-    note = f"{issued}印发" if issued else ""
+    note = f"{issued}{_issuing_verb(document)}" if issued else ""
     text = f"{document.doc_number}（{note}）" if document.doc_number and note else document.doc_number or note
     return Extract(text, document.doc_number or issued, ctx.match(passage.text))
+
+
+def _issuing_verb(document: Document) -> str:
+    """How the document came out: a congress adopts (通过), a decree is promulgated (公布), a plan is issued (印发)."""
+    if document.issuer and "人民代表大会" in document.issuer:
+        return "通过"
+    return "公布" if document.doc_number and "令" in document.doc_number else "印发"
 
 
 def _chinese_date(iso: str | None) -> str | None:

@@ -28,9 +28,14 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("水电气能不能去一个营业厅一次办完？", Intent.YES_NO),
     ("重点项目核查采用什么方式", Intent.HOW),
     ("违法失信、风险较高的市场主体抽查比例如何调整", Intent.HOW),  # what is done to the figure
+    ("烟草专卖零售许可证咨询电话是多少？", Intent.HOW),  # a contact, not a figure
+    ("烟草专卖零售许可证在哪里办理？", Intent.HOW),
+    ("焦作12345热线电话接通率目标是百分之多少？", Intent.HOW_MUCH),
     ("三门峡2022版营商环境优化提升行动方案的发文字号是多少？", Intent.DOCUMENT),
     ("焦作市2019年优化营商环境工作要点是哪个部门印发的", Intent.DOCUMENT),
     ("这个方案是什么时候发布的", Intent.DOCUMENT),
+    ("广东省优化营商环境条例由哪个机关通过？", Intent.DOCUMENT),
+    ("审批通过后多久发证", Intent.HOW_MUCH),
     ("企业信用信息由哪个部门发布？", Intent.WHO),  # what the body says, not who issued the document
     ("条例什么时候施行", Intent.WHEN),
     ("依申请业务网上办税率 焦作 平顶山 目标", Intent.HOW_MUCH),  # a keyword query naming a rate
@@ -59,6 +64,9 @@ def test_the_kind_of_figure_asked_for(question: str, measures: set[Measure]) -> 
 def test_the_subject_leaves_out_the_question_words() -> None:
     question = understand("全市重点项目观摩活动一年组织几次？", bundled_corpus().documents)
     assert "几次" not in question.subject and "观摩" in question.subject
+    # `什么时候开始` asks when: 开始 is no term of what the answer is about (a rare word, it would outweigh 施行)
+    question = understand("什么时候开始实施优化营商环境条例", bundled_corpus().documents)
+    assert "开始" not in question.subject and "实施" in question.subject
 
 
 def test_traditional_characters_and_full_width_forms_are_normalised() -> None:

@@ -9,10 +9,11 @@ import pytest
 
 from corpus.documents import bundled_corpus
 from index.scope import mention_position
-from qa.answer import ABSTAIN_TEXT
+from qa.answer import ABSTAIN_TEXT, documents_assigning_duties
 from qa.extract import is_table_of_contents
 from qa.schemas import AskRequest, AskResponse, Filters, Turn
 from qa.service import QAService
+from tests.corpus.shared_documents import needs_shared, parsed_shared
 from tests.qa.helpers import QUESTION, REGIONS, spans_valid
 
 
@@ -103,6 +104,15 @@ def test_a_dated_statement_is_not_joined_by_another_clauses_deadline_field(servi
     answer = ask(service, "企业开银行账户的开户许可是从哪天起取消的？").answer
     assert [part.place for part in answer.parts] == ["焦作市"], answer.text
     assert "2019年6月10日" in answer.text
+
+
+@needs_shared
+def test_plans_assign_duties_in_fields_regulations_in_sentences(service: QAService) -> None:
+    """滨州's 规定 names a lead unit in one article: it still says who does what in sentences."""
+    binzhou = parsed_shared("measure/u04_binzhou_gongcheng_binglian_shenpi.txt").passages
+    assert any(p.units for p in binzhou)
+    assigning = documents_assigning_duties([*service.retriever.passages, *binzhou])
+    assert assigning == set(service.retriever.documents)
 
 
 def test_a_comparison_naming_no_place_reads_oldest_first(service: QAService) -> None:

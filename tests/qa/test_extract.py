@@ -144,11 +144,17 @@ def _shared_passage(name: str, text: str) -> Passage:
 @needs_shared
 def test_who_in_a_regulation_is_the_sentence_that_says_who_does_it(retriever: Retriever) -> None:
     passage = _shared_passage(YANTAI, "知识产权公共服务体系")
-    assert not passage.units, "a regulation's article has no duty fields"
-    ctx = _context(retriever, "知识产权公共服务体系由哪个部门牵头建立")
-    assert extract_who(passage, ctx) is None, "in a plan, a clause without fields names no one"
-    extract = extract_who(passage, replace(ctx, duty_sentences=True))
+    ctx = replace(_context(retriever, "知识产权公共服务体系由哪个部门牵头建立"), duty_sentences=True)
+    extract = extract_who(passage, ctx)
     assert extract is not None and "市场监管部门应当会同有关部门" in extract.text
+
+
+def test_a_plans_clause_without_fields_names_no_one_unless_it_says_who_does_the_very_thing(retriever: Retriever) -> None:
+    """三门峡's clause on liaison officers says a 科室 负责 the 获得电力 work: who helps, not who leads."""
+    passage = _passage_with(retriever, "专班成员单位指定相对固定的相关业务科室负责")
+    ctx = _context(retriever, "三门峡获得电力专项行动由哪个部门牵头")
+    assert not passage.units and extract_who(passage, ctx) is None
+    assert extract_who(passage, replace(ctx, duty_sentences=True)) is not None, "a regulation's sentence would answer"
 
 
 @needs_shared
