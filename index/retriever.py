@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from itertools import zip_longest
@@ -121,6 +122,10 @@ class Retriever:
     async def search_async(self, query: str, *, mode: Mode = Mode.HYBRID, top_k: int = 10,
                            filters: SearchFilters = SearchFilters()) -> SearchResult:
         """`search` for an event loop: the query embedding is awaited, not waited for in a thread."""
+        if BackendKind(self.config.backend) is not BackendKind.EMBEDDED:
+            # Milvus answers over the network (Milvus Lite too: a local server): its round trips must
+            # not hold the event loop, so the whole search runs in a thread.
+            return await asyncio.to_thread(self.search, query, mode=mode, top_k=top_k, filters=filters)
         started = self._start(query, mode, filters)
         return self._finish(started, await started.embedding.wait() if started.embedding else None, top_k)
 

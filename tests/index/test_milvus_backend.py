@@ -4,6 +4,8 @@ retrieval test on both backends.)"""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +47,25 @@ def test_dense_channel_is_faiss_exactly(milvus_retriever: Retriever, retriever: 
         milvus = milvus_retriever.backend.dense(vector, selection, 50)
         assert embedded and list(milvus) == list(embedded)
         assert np.allclose(list(milvus.values()), list(embedded.values()), atol=1e-5)
+
+
+def test_the_async_search_runs_milvus_in_a_thread_and_finds_the_same(milvus_retriever: Retriever) -> None:
+    # The event loop must not wait on Milvus's round trips: search_async hands the search to a thread.
+    loop_thread = []
+
+    async def both() -> tuple:
+        loop_thread.append(threading.get_ident())
+        return await milvus_retriever.search_async("高压用户报装时限是多少", top_k=5)
+
+    searched_in = []
+    original = milvus_retriever.backend.bm25
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(milvus_retriever.backend, "bm25",
+                      lambda *args: searched_in.append(threading.get_ident()) or original(*args))
+        result = asyncio.run(both())
+    expected = milvus_retriever.search("高压用户报装时限是多少", top_k=5)
+    assert [h.passage.passage_id for h in result.hits] == [h.passage.passage_id for h in expected.hits]
+    assert searched_in and searched_in[0] != loop_thread[0]
 
 
 def test_bm25_channel_finds_what_the_embedded_one_finds(milvus_retriever: Retriever, retriever: Retriever) -> None:
