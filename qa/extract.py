@@ -373,7 +373,10 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
     for depth in range(len(passage.section_path), lowest - 1, -1):
         path = passage.section_path[:depth]
         children = ctx.children(path)
-        if len(children) >= 2 and ctx.match(path[-1]) >= 0.5:
+        # A question that names one of the sub-headings (`…存在哪些问题` › `五、存在的主要问题`) asks for
+        # what that section says, not for the list of sections.
+        heading = ctx.covered(path[-1])
+        if len(children) >= 2 and ctx.match(path[-1]) >= 0.5 and not any(ctx.covered(c) - heading for c in children):
             return Extract(_cut("；".join(children), 2 * MAX_EXTRACT), None, ctx.match(path[-1]))
     found = best_sentence(passage, ctx)
     if found is None:

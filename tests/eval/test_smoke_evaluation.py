@@ -1,7 +1,8 @@
 """A smoke evaluation on the gold set: floors a little under the measured figures, so a retrieval or
 answer regression fails CI. Measured (policy-qa eval): hybrid R@1 0.846 R@5 0.972 MRR@10 0.905
-cross@10 0.810; bm25 0.822/0.963/0.890; dense 0.678/0.869/0.761. Answers (hybrid, 2026-12-06): LCS recall
-0.799, F1 0.463, comparisons complete 0.952, evidence in answer 0.790; abstain 0.857, false 0.014."""
+cross@10 0.810; bm25 0.822/0.963/0.890; dense 0.678/0.869/0.761. Answers (hybrid, 2026-12-06, second
+session): LCS recall 0.854, F1 0.505, comparisons complete 1.000, evidence in answer 0.827; abstain 0.857,
+false 0.009."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from qa.service import QAService
 
 FLOORS = {
     Mode.HYBRID: {"R@1": 0.82, "R@5": 0.95, "MRR@10": 0.88, "cross@10": 0.75, "abstain": 0.80,
-                  "ans_recall": 0.75, "ans_f1": 0.42, "complete": 0.85, "evidence_in": 0.72},
+                  "ans_recall": 0.82, "ans_f1": 0.47, "complete": 0.90, "evidence_in": 0.78},
     Mode.BM25: {"R@1": 0.79, "R@5": 0.94, "MRR@10": 0.86},
     Mode.DENSE: {"R@1": 0.63, "R@5": 0.83, "MRR@10": 0.72},
 }
@@ -52,7 +53,7 @@ def test_hybrid_beats_both_single_modes(reports: dict[Mode, ModeReport]) -> None
 
 
 def test_false_abstention_stays_low(reports: dict[Mode, ModeReport]) -> None:
-    assert reports[Mode.HYBRID].metrics["false_abstain"] <= 0.05
+    assert reports[Mode.HYBRID].metrics["false_abstain"] <= 0.03
 
 
 def test_answers_beat_the_whole_top_passage_on_f1(reports: dict[Mode, ModeReport]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -11,7 +12,7 @@ from index.question import Measure
 from index.retriever import Retriever
 from qa.extract import (Context, clean, defines, extract_definition, extract_how_much, extract_list, extract_table,
                         extract_who, figure_measure, is_table_of_contents)
-from tests.corpus.shared_documents import needs_shared, parsed_shared
+from tests.corpus.shared_documents import converted, needs_shared, parsed_shared
 
 
 def _context(retriever: Retriever, question: str) -> Context:
@@ -157,15 +158,33 @@ def test_a_plans_clause_without_fields_names_no_one_unless_it_says_who_does_the_
     assert extract_who(passage, replace(ctx, duty_sentences=True)) is not None, "a regulation's sentence would answer"
 
 
+def _children_in(passages: list[Passage]) -> Callable[[tuple[str, ...]], list[str]]:
+    def children(path: tuple[str, ...]) -> list[str]:
+        return list(dict.fromkeys(p.section_path[len(path)] for p in passages
+                                  if p.section_path[: len(path)] == path and len(p.section_path) > len(path)))
+    return children
+
+
 @needs_shared
 def test_a_list_question_is_not_answered_with_the_documents_chapters(retriever: Retriever) -> None:
     passages = parsed_shared(SHANGHAI).passages
     passage = next(p for p in passages if "两种办理渠道" in p.text)
-
-    def children(path: tuple[str, ...]) -> list[str]:
-        return list(dict.fromkeys(p.section_path[len(path)] for p in passages
-                                  if p.section_path[: len(path)] == path and len(p.section_path) > len(path)))
+    children = _children_in(passages)
     ctx = replace(_context(retriever, "大件运输一件事可以通过哪些渠道申请办理"), children=children)
     assert len(children(passage.section_path[:1])) >= 3, "the title has chapters a wrong answer could list"
     extract = extract_list(passage, ctx)
     assert extract is not None and "渠道" in extract.text and "重点任务" not in extract.text
+
+
+@needs_shared
+def test_a_question_naming_a_chapter_is_not_answered_with_the_list_of_chapters(retriever: Retriever) -> None:
+    """淮安's annual report: `…存在哪些问题` names its chapter 五、存在的主要问题及改进情况."""
+    passages = converted("measure/f04_huaian_2024_zhengfu_xinxi_gongkai_nianbao.pdf")[1].passages
+    opening = next(p for p in passages if len(p.section_path) == 1 and "本报告" in p.text)
+    children = _children_in(passages)
+    assert any("存在的主要问题" in c for c in children(opening.section_path))
+    survey = replace(_context(retriever, "2024年政府信息公开工作年度报告有哪些部分"), children=children)
+    assert "总体情况；" in extract_list(opening, survey).text, "the report's parts, asked for"
+    asked = replace(_context(retriever, "2024年政府信息公开工作年度报告存在哪些问题"), children=children)
+    extract = extract_list(opening, asked)
+    assert extract is None or "总体情况；" not in extract.text
