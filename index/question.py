@@ -25,6 +25,7 @@ class Intent(StrEnum):
     YES_NO = "yes_no"  # whether something holds
     HOW = "how"  # what is done, how: the measure itself
     DOCUMENT = "document"  # the document itself: its number, who issued it, when
+    WHERE = "where"  # a place: where to apply, an address
 
 
 DOCUMENT_WORDS = "文件|方案|通知|意见|办法|条例|规定|要点|措施|细则|规划|决定"
@@ -51,10 +52,11 @@ INTENT_CUES: list[tuple[Intent, re.Pattern[str]]] = [
                              r"\bwhich\b|\blist\b|what (?:are|kinds)", re.I)),
     (Intent.YES_NO, re.compile(r"是否|能不能|能否|可不可以|可否|会不会|有没有|是不是|吗\s*[？?]?\s*$|"
                                r"^(?:is|are|can|does|do|will)\b", re.I)),
+    (Intent.WHERE, re.compile(r"[在去到]哪里?(?:办|申请|提交|领取|咨询)|(?:寄|送|交)到哪|哪儿|何处|什么地方|(?:办理|受理|咨询)?(?:地点|地址)"
+                              r"(?:是|为|在)?(?:哪里|什么)?\s*[?？]?\s*$")),
     # `抽查比例如何调整` asks what is done to the figure, not for it; `咨询电话是多少` for a contact.
     (Intent.HOW, re.compile(r"(?:如何|怎么|怎样)(?:调整|改变|变化|确定|设定|执行|落实|处理)|"
-                             r"(?:电话|电话号码|联系方式|网址|网站|邮箱|地址|地点)(?:是|为|在)?(?:多少|什么|哪里|哪儿)?\s*[?？]?\s*$|"
-                             r"[在去到]哪里?办")),
+                             r"(?:电话|电话号码|联系方式|网址|网站|邮箱)(?:是|为)?(?:多少|什么)?\s*[?？]?\s*$")),
     (Intent.HOW_MUCH, re.compile(r"多少|几[个天项类次家成班件名批条人户所座台篇]|多长|多久|时限|比例|多大|多高|百分之|额度|上限|"
                                  r"下限|标准是|费用|收费|补贴|奖励|[几多]少?[万亿]?元|率是|率为|率达|数量|次数|人数|时长|用时|办理时间|平均时间|"
                                  r"how (?:many|much|long|fast)|what (?:percentage|share|rate)", re.I)),
@@ -88,6 +90,7 @@ COMPARISON_CUE = re.compile(r"对比|比较|相比|分别|各市|各地|各县|�
 QUESTION_WORDS = re.compile(r"(?:什么时候|何时)开始|多长时间|多少|多久|多长|几[个天项类次家成件条名种]?|什么|啥|怎么办|怎么|怎样|如何|哪[个些几里一家]?|"
                             r"谁|吗|呢|是否|算不算|属不属于|能不能|能否|可否|有没有|是不是|请问")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+INTENT_EXPANSION = {Intent.WHERE: ("地点", "地址")}
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,20})[”\"」』]")
 LATIN = re.compile(r"[A-Za-z]")
 
@@ -132,6 +135,11 @@ class Question:
         definition's cue (`怎么认定`): what an answer must be about."""
         text = COMPARISON_CUE.sub(" ", QUESTION_WORDS.sub(" ", self.normalized))
         return DEFINITION_CUE.sub(" ", text) if self.intent is Intent.DEFINITION else text
+
+    @property
+    def expansion(self) -> tuple[str, ...]:
+        """Words the lexical channel adds for what the intent asks: `在哪里办` looks for `地点`, `地址`."""
+        return INTENT_EXPANSION.get(self.intent, ())
 
     @property
     def quoted(self) -> tuple[str, ...]:

@@ -154,7 +154,7 @@ class Retriever:
         bm25: list[dict[int, float]] = [{} for _ in selections]
         if mode in (Mode.BM25, Mode.HYBRID):
             start = time.perf_counter()
-            tokens = self.tokenizer.tokenize(question.normalized)
+            tokens = self.tokenizer.tokenize(question.normalized) + list(question.expansion)
             timings["tokenize"] = _ms(start)
             start = time.perf_counter()
             bm25 = [self.backend.bm25(query, tokens, s, self.config.candidates) for s in selections]

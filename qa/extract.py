@@ -54,6 +54,8 @@ DEADLINE_FIELD_WEIGHT = 0.7  # a clause's deadline field is due for the clause a
 AMOUNT = re.compile(rf"{FIGURE.pattern}|每(?:个)?(?:工作日|周|月|季度|半年|年度|年|天|日)")
 ACTS = re.compile(r"负责|主管|牵头|会同|统筹|承担")  # a sentence that says who does what
 ACTING_MATCH = 0.8  # … in a plan, such a sentence answers who when it holds this share of the question
+ADDRESS = re.compile(r"(?:地点|地址)\s*[：:]\s*[^\s。；]|[路街道巷]\s*\d+\s*号|\d+\s*(?:号楼|楼|室)")  # where, precisely
+PLACE = re.compile(rf"{ADDRESS.pattern}|窗口|大厅|服务中心")  # … or roughly
 STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
 SPAN_LENGTH_COST = 0.004  # coverage a character must add to join a span (tuned on the gold set)
 
@@ -436,6 +438,17 @@ def extract_sentence(passage: Passage, ctx: Context) -> Extract | None:
     return Extract(_cut(clean(sentence)), None, score)
 
 
+def extract_where(passage: Passage, ctx: Context) -> Extract | None:
+    """The sentence that gives an address (`2.地点：福州市长乐区会堂路235号`); else one naming a place
+    (`…综合窗口`) or the best sentence, which do not state where precisely."""
+    address = best_sentence(passage, ctx, lambda s: ADDRESS.search(s) is not None)
+    if address is not None:
+        return Extract(_cut(clean(address[0])), None, address[1])
+    place = best_sentence(passage, ctx, lambda s: PLACE.search(s) is not None)
+    found = Extract(_cut(clean(place[0])), None, place[1]) if place else extract_sentence(passage, ctx)
+    return None if found is None else replace(found, states=False)
+
+
 def extract_document(passage: Passage, ctx: Context) -> Extract | None:
     """The document's number, issuer and date, from its header (`三营商〔2022〕1号（三门峡市优化营商环境
     工作领导小组印发）`): the parsed fields the cards show, cited to the lines that state them."""
@@ -474,6 +487,7 @@ EXTRACTORS: dict[Intent, Callable[[Passage, Context], Extract | None]] = {
     Intent.YES_NO: extract_sentence,
     Intent.HOW: extract_sentence,
     Intent.DOCUMENT: extract_document,
+    Intent.WHERE: extract_where,
 }
 
 

@@ -159,7 +159,7 @@ class AnswerOut(BaseModel):
     confidence: float = Field(description="share (0-1, IDF-weighted) of the question's terms in the top passages")
     citations: list[int]
     parts: list[AnswerPartOut]
-    intent: str = Field(description="what the question asks for: who, when, how_much, definition, list, yes_no, how, document")
+    intent: str = Field(description="what the question asks for: who, when, how_much, definition, list, yes_no, how, document, where")
     reason: str | None = Field(None, description="why no answer was given (abstained), in Chinese")
     rows: list[AnswerRowOut] = Field(default_factory=list,
                                      description="one row per document when several answer, in the order of `parts`")

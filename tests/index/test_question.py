@@ -29,7 +29,8 @@ from index.question import (Intent, Measure, is_followup, normalize_question, qu
     ("重点项目核查采用什么方式", Intent.HOW),
     ("违法失信、风险较高的市场主体抽查比例如何调整", Intent.HOW),  # what is done to the figure
     ("烟草专卖零售许可证咨询电话是多少？", Intent.HOW),  # a contact, not a figure
-    ("烟草专卖零售许可证在哪里办理？", Intent.HOW),
+    ("烟草专卖零售许可证在哪里办理？", Intent.WHERE),
+    ("申请材料寄到哪里？", Intent.WHERE),
     ("焦作12345热线电话接通率目标是百分之多少？", Intent.HOW_MUCH),
     ("三门峡2022版营商环境优化提升行动方案的发文字号是多少？", Intent.DOCUMENT),
     ("焦作市2019年优化营商环境工作要点是哪个部门印发的", Intent.DOCUMENT),
@@ -130,3 +131,9 @@ def test_quoted_names() -> None:
     assert understand("工程建设项目审批“四统一”具体指什么", documents).quoted == ("四统一",)
     assert understand('"一件事一次办"和“三个一”', documents).quoted == ("一件事一次办", "三个一")
     assert understand("高压用户报装时限是多少", documents).quoted == ()
+
+
+def test_a_where_question_looks_for_places_in_the_lexical_channel() -> None:
+    documents = bundled_corpus().documents
+    assert understand("烟草专卖零售许可证在哪里办理？", documents).expansion == ("地点", "地址")
+    assert understand("高压用户报装时限是多少", documents).expansion == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -11,7 +12,7 @@ from corpus.models import Passage, PassageKind
 from index.question import Measure
 from index.retriever import Retriever
 from qa.extract import (Context, clean, defines, extract_definition, extract_how_much, extract_list, extract_table,
-                        extract_who, figure_measure, is_table_of_contents)
+                        extract_where, extract_who, figure_measure, is_table_of_contents)
 from tests.corpus.shared_documents import converted, needs_shared, parsed_shared
 
 
@@ -188,3 +189,13 @@ def test_a_question_naming_a_chapter_is_not_answered_with_the_list_of_chapters(r
     asked = replace(_context(retriever, "2024年政府信息公开工作年度报告存在哪些问题"), children=children)
     extract = extract_list(opening, asked)
     assert extract is None or "总体情况；" not in extract.text
+
+
+@needs_shared
+def test_where_is_the_sentence_with_an_address(retriever: Retriever) -> None:
+    """长乐's licensing guide: `2.地点：福州市长乐区会堂路 235号`, not `下载地址：` with the link on the next line."""
+    passages = converted("measure/f05_changle_yancao_lingshou_xuke_zhinan.pdf")[1].passages
+    ctx = _context(retriever, "烟草专卖零售许可证在哪里办理")
+    found = [e for p in passages if (e := extract_where(p, ctx)) is not None and e.states]
+    assert found and all(re.search(r"路\s*\d+\s*号|地点|地址：\S", e.text) for e in found), [e.text for e in found]
+    assert any("会堂路" in e.text for e in found)
