@@ -65,6 +65,8 @@ DEFINITION_CUE = dict(INTENT_CUES)[Intent.DEFINITION]
 # A keyword query (`依申请业务网上办税率 焦作 平顶山 目标`) asks nothing in words; naming a rate, a head
 # count or a time target, it asks for the figure.
 KEYWORD_FIGURE = re.compile(r"率|满意度|人次|(?:时间|时限|用时)目标")
+
+
 class Measure(StrEnum):
     """What kind of figure a how-much question asks for, when it says."""
 

@@ -227,10 +227,11 @@ class AnswerComposer:
         named = question.named.doc_ids & {h.document.doc_id for h in result.hits}
         hits = [h for h in result.hits[:ANSWER_DEPTH] if (not named or h.document.doc_id in named)
                 and (question.intent in (Intent.LIST, Intent.DOCUMENT) or not is_table_of_contents(h.passage))]
-        # A quoted name (`“三个一”改革`) is what the question is about: passages that name it answer,
-        # and those of the documents the question names (a place may call it otherwise).
-        hits = [h for h in hits if h.document.doc_id in named or all(_names(h.passage.text, term) for term in question.quoted)] \
-            or hits
+        if question.quoted:
+            # A quoted name (`“三个一”改革`) is what the question is about: passages that name it answer,
+            # and those of the documents the question names (a place may call it otherwise).
+            naming = [h for h in hits if all(_names(h.passage.text, term) for term in question.quoted)]
+            hits = [h for h in hits if h in naming or h.document.doc_id in named] if naming else hits
         if not hits:
             return []
         extracts = _Extracts(self, question)
@@ -273,9 +274,8 @@ class AnswerComposer:
     def _second_figure(self, question: Question, candidate: _Candidate, part: _Candidate) -> bool:
         """A document may state the asked-for figure twice (a plan's goal and its annex's): when the
         question surveys the library (names no place), another of its passages (ranked nearly as well
-        as the top) joins when it states a
-        different figure about the subject nearly as well — not the same figure again (a table
-        repeating the text's 16 days)."""
+        as the top) joins when it states a different figure about the subject nearly as well — not the
+        same figure again (a table repeating the text's 16 days)."""
         stated = set(NUMBER.findall(part.extract.value or ""))
         return self._states(question, part) and self._states(question, candidate) \
             and stated.isdisjoint(NUMBER.findall(candidate.extract.text)) \

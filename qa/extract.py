@@ -34,6 +34,7 @@ DEFINES = re.compile(r"是指|指的是|即|包括|分为|认定为|纳入|界�
 ANNOUNCES = re.compile(r"[：:]$|(?:下列|以下|如下)[^，,。；;：:]{0,8}[。；;]?$")
 LINE_BREAK = re.compile(r"([，。；：、,;:])?[ \t]*\n\s*")
 LABEL = re.compile(r"^(.{1,30}?)[：:]")  # `临时用电：对基建工地…` defines what precedes its colon
+SEVERAL = re.compile(r"[、；;+和及与，,]")  # what joins items or clauses
 ITEM_MARK = re.compile(r"(?:^|[。；;\n])\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]是)")
 YEAR_ONLY = re.compile(r"\d{4}\s*年")
 TOC_ENTRY = re.compile(r"^\s*(?:附件\s*[：:]?)?\s*|[.…·]{2,}\s*\d*\s*$")
@@ -263,12 +264,12 @@ def extract_how_much(passage: Passage, ctx: Context) -> Extract | None:
     if passage.kind is PassageKind.TABLE_ROW:
         return extract_table(passage, ctx)
     found = extract_figure(passage, ctx, AMOUNT)
-    if found is None and ctx.measures:
+    if found is not None:
+        return found
+    if ctx.measures:
         # A figure of another kind than asked (`24小时` for `多少钱`) is shown, but does not state the answer.
         other = extract_figure(passage, replace(ctx, measures=frozenset()), AMOUNT)
         return None if other is None else replace(other, states=False)
-    if found is not None:
-        return found
     dated = extract_figure(passage, ctx, DATE)  # `多长时间内` may be answered by a date; a bare year answers no how-much
     return dated if dated is None or not YEAR_ONLY.fullmatch(dated.value or "") else replace(dated, states=False)
 
@@ -402,7 +403,7 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
 
 def names_items(text: str) -> bool:
     """Could the text name several things (`…、…`, `A和B`, `（一）…（二）…`, clauses), not one field (`2.网上提交地址：…`)?"""
-    return bool(re.search(r"[、；;+和及与，,]", text)) or len(ITEM_MARK.findall(text)) >= 2
+    return bool(SEVERAL.search(text)) or len(ITEM_MARK.findall(text)) >= 2
 
 
 def extract_table(passage: Passage, ctx: Context) -> Extract | None:
