@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import time
 from itertools import zip_longest
@@ -167,6 +168,11 @@ class Retriever:
         timings = started.timings
         if vector is not None:
             timings["embed"] = _ms(started.embed_started)  # queued to ready: BM25 ran meanwhile
+        # A single ranking is boosted towards the documents the question names; a comparison's rankings
+        # are each within one named place already.
+        boosted = started.named.doc_ids if self.config.scope is ScopeMode.BOOST and not started.comparison else frozenset()
+        # Taking turns skips a passage already taken from another place's list: those go on deeper.
+        depth = None if started.comparison else top_k
         ranked_lists = []
         for selection, bm25_scores in zip(started.selections, started.bm25):
             dense_scores: dict[int, float] = {}
@@ -174,17 +180,8 @@ class Retriever:
                 start = time.perf_counter()
                 dense_scores = self.backend.dense(vector, selection, self.config.candidates)
                 timings["faiss"] = timings.get("faiss", 0.0) + _ms(start)
-            ranked_lists.append(self._fuse(started.mode, bm25_scores, dense_scores, timings))
-        if started.comparison:
-            ranked = _interleave(ranked_lists)
-        else:
-            ranked = ranked_lists[0]
-            named = started.named
-            if self.config.scope is ScopeMode.BOOST and named.doc_ids:
-                for item in ranked:
-                    if self.passages[item.pid].doc_id in named.doc_ids:
-                        item.score *= self.config.scope_boost
-                ranked.sort(key=lambda item: (-item.score, item.pid))
+            ranked_lists.append(self._fuse(started.mode, bm25_scores, dense_scores, boosted, depth, timings))
+        ranked = _interleave(ranked_lists) if started.comparison else ranked_lists[0]
 
         start = time.perf_counter()
         hits = [
@@ -197,21 +194,27 @@ class Retriever:
         return SearchResult(started.query, started.mode, hits, started.filters, started.question, timings)
 
     def _fuse(self, mode: Mode, bm25_scores: dict[int, float], dense_scores: dict[int, float],
-              timings: dict[str, float]) -> list[_Ranked]:
-        """One selection's candidates of each channel, fused, best first."""
+              boosted: frozenset[str], depth: int | None, timings: dict[str, float]) -> list[_Ranked]:
+        """One selection's candidates of each channel, fused, boosted when in a document the question
+        names: the best `depth` (all when None), best first."""
         start = time.perf_counter()
-        bm25_ranks, dense_ranks = ranks_of(bm25_scores), ranks_of(dense_scores)
         if mode is Mode.BM25:
             fused = dict(bm25_scores)
         elif mode is Mode.DENSE:
             fused = dict(dense_scores)
         elif self.config.fusion is FusionMethod.RRF:
-            fused = rrf([bm25_ranks, dense_ranks], list(self.config.weights), self.config.rrf_k)
+            fused = rrf([ranks_of(bm25_scores), ranks_of(dense_scores)], list(self.config.weights), self.config.rrf_k)
         else:
             fused = weighted([bm25_scores, dense_scores], list(self.config.weights))
-        ranked = [_Ranked(pid, score, bm25_scores.get(pid), dense_scores.get(pid), bm25_ranks.get(pid),
-                          dense_ranks.get(pid)) for pid, score in fused.items()]
-        ranked.sort(key=lambda item: (-item.score, item.pid))
+        if boosted:
+            for pid in fused:
+                if self.passages[pid].doc_id in boosted:
+                    fused[pid] *= self.config.scope_boost
+        # Only the passages shown get objects: a selection has up to twice `candidates` of them.
+        best = heapq.nsmallest(len(fused) if depth is None else depth, fused, key=lambda pid: (-fused[pid], pid))
+        bm25_ranks, dense_ranks = ranks_of(bm25_scores), ranks_of(dense_scores)
+        ranked = [_Ranked(pid, fused[pid], bm25_scores.get(pid), dense_scores.get(pid), bm25_ranks.get(pid),
+                          dense_ranks.get(pid)) for pid in best]
         timings["fuse"] = timings.get("fuse", 0.0) + _ms(start)
         return ranked
 

@@ -10,9 +10,9 @@ cut at clause boundaries.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from corpus.models import Document, Passage, PassageKind
 from index.question import Intent, Measure
@@ -59,6 +59,10 @@ ADDRESS = re.compile(r"(?:地点|地址)\s*[：:]\s*[^\s。；]|[路街道巷]\s
 PLACE = re.compile(rf"{ADDRESS.pattern}|窗口|大厅|服务中心")  # … or roughly
 STATING_GAIN = 0.1  # what a fragment stating a figure or date is worth to a figure span
 SPAN_LENGTH_COST = 0.004  # coverage a character must add to join a span (tuned on the gold set)
+# The question-independent reading of a passage (its sentences, their fragments, the figures they hold,
+# which are headings or duty notes, its cleaned spans) is the same for every question: read once per
+# text (memoised, this many texts per function), not per answer.
+TEXT_CACHE = 65536
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ class Context:
         return sum(self._terms[i][0] for i in covered) / self._total
 
 
+@lru_cache(maxsize=TEXT_CACHE)
 def clean(text: str) -> str:
     """Footnote markers, markup and unbalanced brackets out; trailing separators trimmed."""
     text = MARKUP.sub("", LEADING_NOTE_NUMBER.sub("", text.strip()))
@@ -158,15 +163,26 @@ def _cut(text: str, limit: int = MAX_EXTRACT) -> str:
     return (head[: boundary] if boundary > limit // 2 else head) + "…"
 
 
-def sentences(text: str) -> list[str]:
-    return [s for s in (m.group(0).strip() for m in SENTENCE.finditer(text)) if len(s) > 2]
+@lru_cache(maxsize=TEXT_CACHE)
+def sentences(text: str) -> tuple[str, ...]:
+    return tuple(s for s in (m.group(0).strip() for m in SENTENCE.finditer(text)) if len(s) > 2)
+
+
+@lru_cache(maxsize=TEXT_CACHE)
+def fragments_of(sentence: str) -> tuple[str, ...]:
+    return tuple(FRAGMENT.findall(sentence))
 
 
 def is_heading_only(sentence: str, passage: Passage) -> bool:
     """A sentence that only repeats a heading of its section (or a title)."""
+    return _repeats_heading(sentence, tuple(passage.section_path))
+
+
+@lru_cache(maxsize=TEXT_CACHE)
+def _repeats_heading(sentence: str, section_path: tuple[str, ...]) -> bool:
     core = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）.．、]?\s*", "", MARKUP.sub("", sentence.strip()))
     core = core.strip(" ，,；;：:、。")
-    return bool(core) and any(core and core in label and len(core) >= len(label) - 8 for label in passage.section_path)
+    return bool(core) and any(core and core in label and len(core) >= len(label) - 8 for label in section_path)
 
 
 def best_sentence(passage: Passage, ctx: Context, require: Callable[[str], bool] | None = None) -> tuple[str, float] | None:
@@ -186,7 +202,7 @@ def best_sentence(passage: Passage, ctx: Context, require: Callable[[str], bool]
     return sentence, score
 
 
-def best_span(fragments: list[str], ctx: Context, keep: int | None = None,
+def best_span(fragments: Sequence[str], ctx: Context, keep: int | None = None,
               stating: re.Pattern[str] | None = None) -> str:
     """The run of fragments that states the most of the question for its length: each fragment must
     earn its characters with question terms it adds, or by stating a figure or date (`stating`) — the
@@ -218,19 +234,16 @@ def figure_measure(figure: str) -> Measure:
     return next((m for m, unit in MEASURE_UNITS.items() if unit.search(figure)), Measure.COUNT)
 
 
-def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str]) -> tuple[int, str, float] | None:
+def _figure_fragment(fragments: Sequence[str], ctx: Context, pattern: re.Pattern[str]) -> tuple[int, str, float] | None:
     """The clause fragment that holds a figure (or date) nearest the question's subject: its index,
     the figure and how well it (with the fragment before, which often names the subject) matches."""
     best: tuple[float, int, str] | None = None
     for i, fragment in enumerate(fragments):
-        # A year is when, not how much.
-        figures = [m for m in pattern.finditer(fragment) if pattern is DATE or not YEAR_ONLY.fullmatch(m.group(0))]
+        found = _figures(fragment, pattern)
         # The fragment must hold a figure of the kind asked for; `5个、16个、24个工作日` is a run of days.
-        if not figures or (pattern is not DATE and ctx.measures
-                           and not any(figure_measure(m.group(0)) in ctx.measures for m in figures)):
+        if found is None or (pattern is not DATE and ctx.measures and ctx.measures.isdisjoint(found[1])):
             continue
-        # `分别不超过5个、16个、24个工作日`: the value is the whole run of figures.
-        value = fragment[figures[0].start() : figures[-1].end()] if len(figures) > 1 else figures[0].group(0)
+        value = found[0]
         # A subject named inside the figure's own fragment counts most; the fragment before adds context.
         score = ctx.match(fragment) + (0.5 * ctx.match(fragments[i - 1]) if i else 0.0)
         if best is None or score > best[0]:
@@ -238,15 +251,27 @@ def _figure_fragment(fragments: list[str], ctx: Context, pattern: re.Pattern[str
     return None if best is None else (best[1], best[2], best[0])
 
 
+@lru_cache(maxsize=TEXT_CACHE)
+def _figures(fragment: str, pattern: re.Pattern[str]) -> tuple[str, frozenset[Measure]] | None:
+    """The figures (or dates) a fragment states: their value and their kinds; None when it states none."""
+    # A year is when, not how much.
+    figures = [m for m in pattern.finditer(fragment) if pattern is DATE or not YEAR_ONLY.fullmatch(m.group(0))]
+    if not figures:
+        return None
+    # `分别不超过5个、16个、24个工作日`: the value is the whole run of figures.
+    value = fragment[figures[0].start() : figures[-1].end()] if len(figures) > 1 else figures[0].group(0)
+    return value, frozenset(figure_measure(m.group(0)) for m in figures)
+
+
 def extract_figure(passage: Passage, ctx: Context, pattern: re.Pattern[str] = AMOUNT) -> Extract | None:
     """The span stating a figure (or date) about the question's subject: the fragment with the figure
     and the fragments around it that name what it is about. A heading states it only when no body
     sentence does (`2.完成…知识库目标30000条。` heads a clause whose body gives no figure)."""
-    best: tuple[bool, float, list[str], int, str] | None = None
+    best: tuple[bool, float, Sequence[str], int, str] | None = None
     for s in sentences(passage.text):
         if is_duty_note(s):
             continue  # `完成时限：2021年5月` is when the clause is due, not a figure it states
-        fragments = FRAGMENT.findall(s)
+        fragments = fragments_of(s)
         found = _figure_fragment(fragments, ctx, pattern)
         if found is None:
             continue
@@ -281,6 +306,7 @@ def extract_when(passage: Passage, ctx: Context) -> Extract | None:
     return dated
 
 
+@lru_cache(maxsize=TEXT_CACHE)
 def is_duty_note(sentence: str) -> bool:
     """`（责任单位：…）`, `牵头单位：…`: who does it, not what is done."""
     core = sentence.strip(" 。；;")
@@ -393,7 +419,7 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
     else:
         # Items named in a row (`政策条件库、企业画像库、政策匹配库三大数据库`): the fragment that names them,
         # with the fragments around it that say what they are.
-        fragments = FRAGMENT.findall(sentence)
+        fragments = fragments_of(sentence)
         items = max(range(len(fragments)), key=lambda i: fragments[i].count("、"), default=None)
         if items is not None and fragments[items].count("、") >= MIN_LIST_ITEMS - 1:
             text = best_span(fragments, ctx, keep=items)
@@ -435,7 +461,7 @@ def extract_sentence(passage: Passage, ctx: Context) -> Extract | None:
     # when it adds enough of the question for its length.
     body = [s for s in sentences(passage.text) if not is_duty_note(s) and not is_heading_only(s, passage)]
     if sentence in body and (at := body.index(sentence)) + 1 < len(body):
-        sentence = best_span([sentence, *FRAGMENT.findall(body[at + 1])], ctx, keep=0)
+        sentence = best_span([sentence, *fragments_of(body[at + 1])], ctx, keep=0)
     return Extract(_cut(clean(sentence)), None, score)
 
 
@@ -494,5 +520,9 @@ EXTRACTORS: dict[Intent, Callable[[Passage, Context], Extract | None]] = {
 
 def is_table_of_contents(passage: Passage) -> bool:
     """An annex list or a table of contents: titles, not statements."""
-    return passage.kind is PassageKind.HEADER or bool(TOC_LINE.search(passage.text)) or \
-        passage.text.lstrip().startswith(("附件：", "附件:"))
+    return passage.kind is PassageKind.HEADER or _lists_titles(passage.text)
+
+
+@lru_cache(maxsize=TEXT_CACHE)
+def _lists_titles(text: str) -> bool:
+    return bool(TOC_LINE.search(text)) or text.lstrip().startswith(("附件：", "附件:"))

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpus.library import Library, LibraryState, StagedChange
@@ -170,7 +170,7 @@ class QAService:
         cited = set(answer.citations)
         shown = replace(result, hits=[h for h in result.hits if h.rank <= request.top_k or h.rank in cited])
         base = self.search_response(request, shown)
-        parts = [AnswerPartOut(**asdict(p)) for p in answer.parts]
+        parts = [AnswerPartOut(**vars(p)) for p in answer.parts]  # shallow: asdict deep-copies every span
         rows = [AnswerRowOut(place=p.place, year=p.year, value=p.value, text=p.text, citation=p.citation,
                              doc_id=p.doc_id) for p in answer.parts] if len(answer.parts) > 1 else []
         # The search response's fields are validated models already: passed on as they are, not dumped

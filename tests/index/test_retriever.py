@@ -80,3 +80,15 @@ def test_a_sentence_shared_by_two_documents_keeps_both_citations(retriever: Retr
     assert len(holders) == 2
     result = retriever.search(shared, mode=Mode.BM25, top_k=5)
     assert holders <= {h.document.doc_id for h in result.hits}
+
+
+@pytest.mark.parametrize("question", ["修武水气接入工程要挖城市道路、砍树的，审批材料齐全几天能批完？",
+                                      "焦作重大外资项目协调推进工作机制要在什么时间前建立？", "焦作和平顶山的用水报装时限分别是多少"])
+def test_top_k_is_the_head_of_a_deeper_search(retriever: Retriever, question: str) -> None:
+    """Fusion keeps only the best k of each ranking: boosting a named place and taking turns between
+    places must happen before the cut, or the top 5 would not be the first 5 of the top 40."""
+    def ranking(top_k: int) -> list[tuple]:
+        hits = retriever.search(question, mode=Mode.HYBRID, top_k=top_k).hits
+        return [(h.rank, h.passage.passage_id, h.score, h.bm25_rank, h.dense_rank) for h in hits]
+
+    assert ranking(5) == ranking(40)[:5]
