@@ -32,6 +32,8 @@ FOOTNOTE = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,2})\s*[“\"「]
 NOTE = re.compile(r"^\*?(注|备注)\s*[：:]")
 ANNEX_MARK = re.compile(r"^(附件|附录)\s*(\d*)$")
 MARKDOWN_HEADING = re.compile(r"^\s*#+\s")
+# `四、其他收入0.00`, `一、财政拨款收入 96,282,213.44 …`: a budget table's row, numbered like a heading.
+AMOUNT_END = re.compile(r"\d\.\d{2}$")
 # `沪建建管联〔2026〕188号`, `…关于印发《…》的通知`: header lines that are complete however long.
 WHOLE_LINE = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$|的通知$")
 # `204 06 13 信息化建设 2278800.00 2278800.00 0.00`: a table row a PDF gave as a line of figures.
@@ -90,7 +92,7 @@ def classify(text: str) -> LineKind:
         return LineKind.FOOTNOTE
     if NOTE.match(text):
         return LineKind.NOTE
-    if heading_level(text) is not None:
+    if heading_level(text) is not None and not AMOUNT_END.search(text):
         return LineKind.HEADING
     if COLOPHON.match(text):
         return LineKind.COLOPHON

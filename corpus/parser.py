@@ -12,6 +12,7 @@ a table of contents, a signature and the end matter (抄送, 印发, 公开方�
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -32,6 +33,12 @@ CONTENTS = re.compile(r"^目\s*录$")
 DOT_LEADER = re.compile(r"[.…·．\s]*\d*$")  # `第一章 总则……1`
 LEADER = re.compile(r"(?:[.·．]{3,}|…{2,})\s*\d*$")
 NO_FIELDS = ClauseFields()
+# A body line that names an entry of the table of contents (`三、名词解释` ‹ `名词解释`, `四、部门预算编制说明` ‹
+# `2026年部门预算编制说明`, `一、部门主要职能` ‹ `上海市普陀区司法局主要职能`) ends with this share of the entry's
+# title, and is a title itself: short, no sentence in it.
+CONTENTS_MATCH = 2 / 3
+PLAN_NUMBER = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[）)]|\d{1,3}[.．、])")
+CONTENTS_TITLE_MAX = 40
 SIGNATURE_MAX = 3  # issuer lines above a date line
 
 
@@ -146,6 +153,35 @@ def _contents_end(lines: list[Line], start: int) -> int:
     return last_leader + 1
 
 
+@dataclass(frozen=True)
+class _ContentsEntry:
+    level: HeadingLevel
+    label: str  # the entry as the section path shows it: `四、部门预算编制说明`
+    title: str  # without its number: `部门预算编制说明`
+
+
+def _contents_entries(lines: list[Line]) -> list[_ContentsEntry]:
+    """The numbered entries of a table of contents, in order (`4．2026年…` too, which a body line would not
+    take for a heading: a figure follows its number)."""
+    entries = []
+    for line in lines:
+        entry = compact(DOT_LEADER.sub("", line.text.text))
+        number = PLAN_NUMBER.match(entry)
+        level = heading_level(f"{number.group(0)} …") if number else None
+        if level is not None and not is_legal(level):
+            entries.append(_ContentsEntry(level, entry, entry[number.end():]))
+    return entries
+
+
+def _names_entry(text: str, title: str) -> bool:
+    """Does a body line name a contents entry: end with most of its title, and be a title itself?"""
+    line = compact(text)
+    if len(line) > CONTENTS_TITLE_MAX or re.search(r"[。；;，,：:]", line):
+        return False
+    shared = len(os.path.commonprefix([line[::-1], title[::-1]]))
+    return shared >= max(2, CONTENTS_MATCH * len(title))
+
+
 def _division_title(lines: list[Line], i: int) -> Line | None:
     """The title line below a bare `第二章` (a chapter whose title is on the next line)."""
     text = lines[i].text.text
@@ -188,6 +224,9 @@ class _DocumentParser:
         self.annex_titles: list[str] = []
         self.annex_number = 0
         self.inner_lists: dict[HeadingLevel, int] = {}  # level → next number of a list restarted inside a section
+        # The table of contents' entries not yet met in the body: a PDF's body headings often lack the
+        # numbers the contents give them (`名词解释` for `三、名词解释`).
+        self.contents: list[_ContentsEntry] = []
 
     # -- emitting passages -------------------------------------------------------------
     def cover(self, text: MappedText) -> None:
@@ -366,12 +405,31 @@ class _DocumentParser:
                 self.flush()
                 j = _contents_end(lines, i)
                 self.add_block(PassageKind.TEXT, lines[i:j])
+                self.contents = _contents_entries(lines[i + 1 : j])
                 return j
+            case LineKind.BODY if headings := self.contents_headings(text):
+                for entry in headings:
+                    self.open_section(entry.level, entry.label, line)
+                self.pending = [line]
             case LineKind.BODY if self.pending and self.pending[-1].kind is LineKind.FIELD:
                 self.start_next_task(line)
             case _:
                 self.pending.append(line)
         return i + 1
+
+    def contents_headings(self, text: str) -> list[_ContentsEntry]:
+        """The entry of the contents this body line names, looked for in the contents' order (entries
+        skipped over are not looked for again), after the skipped ones that hold it: `五、部门预算表` over
+        `1. 2026年部门财务收支预算总表`, whose body repeats only the table's title."""
+        for k, entry in enumerate(self.contents):
+            if _names_entry(text, entry.title):
+                skipped, self.contents = self.contents[:k], self.contents[k + 1 :]
+                held_by: list[_ContentsEntry] = []
+                for earlier in reversed(skipped):
+                    if earlier.level < (held_by[0] if held_by else entry).level:
+                        held_by.insert(0, earlier)
+                return [*held_by, entry]
+        return []
 
     def in_article(self, text: str) -> bool:
         """Is this plan-style heading (（一）, 1., 一、) an item of the article being read?"""

@@ -19,7 +19,8 @@ from index.question import Intent, Measure
 from qa.highlight import DATE, FIGURE
 
 SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
-FRAGMENT = re.compile(r"[^，,。；;：:！？!?\n]+[，,。；;：:！？!?]?")
+# A comma between digits groups thousands (`96,282,213.44`): it ends no fragment.
+FRAGMENT = re.compile(r"(?:[^，,。；;：:！？!?\n]|(?<=\d),(?=\d{3}))+[，,。；;：:！？!?]?")
 # `小微企业1，` is a footnote mark; `压缩至3、4、4个工作日` is a figure list, not one.
 FOOTNOTE_MARK = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=[\u4e00-\u9fff”])(?<![至为到达于约共第和及或])\d{1,2}(?=[，。；、])(?!、\s*\d)")
 LEADING_NOTE_NUMBER = re.compile(r"^\d{1,2}\s+(?=\D)")

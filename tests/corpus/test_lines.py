@@ -48,6 +48,10 @@ def test_classify():
     assert classify("（二十八）方便企业获得电力。") is LineKind.HEADING
     assert classify("12. 优化水电气暖报装") is LineKind.HEADING
     assert classify("2019年12月底前完成。") is LineKind.BODY
+    # A budget table's rows come out of a PDF numbered like headings, their amounts at the end.
+    assert classify("四、其他收入") is LineKind.HEADING
+    assert classify("四、其他收入0.00") is LineKind.BODY
+    assert classify("一、财政拨款收入96,282,213.44一、公共安全支出87,267,272.44") is LineKind.BODY
 
 
 def test_reflow_joins_sentence_cut_by_page_break():

@@ -121,4 +121,20 @@ def test_table_of_contents_with_dot_leaders():
     passages = converted(name)[1].passages
     contents = [p for p in passages if p.kind is PassageKind.TEXT and p.text.startswith("目录")]
     assert len(contents) == 1 and "一、部门主要职能" in contents[0].text
-    assert not any(p.section_path[-1].startswith("一、部门主要职能") for p in passages)
+    assert contents[0].section_path[1:] == ()  # the contents open no section themselves
+
+
+def test_the_contents_name_the_sections_a_pdf_body_leaves_unnumbered():
+    """The budget's body gives its headings without the numbers of its 目录 (`名词解释` for `三、名词解释`),
+    in other words (`2026年部门预算编制说明` for `四、部门预算编制说明`), or not at all (`五、部门预算表` over
+    its tables' titles); a table row numbered like a heading (`四、其他收入0.00`) opens nothing."""
+    name = CONVERTED[3]
+    passages = converted(name)[1].passages
+    tops = list(dict.fromkeys(p.section_path[1] for p in passages if len(p.section_path) > 1))
+    assert tops[:6] == ["一、部门主要职能", "二、部门机构设置", "三、名词解释", "四、部门预算编制说明", "五、部门预算表",
+                        "六、其他相关情况说明"]
+    assert passage_with(name, "收入预算9628.22万元").section_path[1:] == ("四、部门预算编制说明",)
+    assert passage_with(name, "指事业单位开展专业业务活动及其辅助活动取得的收入").section_path[1] == "三、名词解释"
+    table = passage_with(name, "财政拨款收入财政拨款支出")
+    assert table.section_path[1:] == ("五、部门预算表", "4.2026年部门财政拨款收支预算总表")
+    assert not any("0.00" in label for p in passages for label in p.section_path)

@@ -47,6 +47,15 @@ def test_the_figure_about_the_subject_wins_over_the_first_figure(retriever: Retr
     assert "16个、24个工作日" in extract.text and "审批" not in extract.text
 
 
+@needs_shared
+def test_a_figure_grouped_in_thousands_is_one_figure(retriever: Retriever) -> None:
+    """The budget's totals (`收入总计96,282,213.44`): a comma between digits ends no clause fragment."""
+    passage = next(p for p in converted("measure/f06_putuo_sifaju_2026_bumen_yusuan.pdf")[1].passages
+                   if "收入总计96,282,213.44" in p.text)
+    extract = extract_how_much(passage, _context(retriever, "收入总计是多少"))
+    assert extract is not None and extract.value is not None and extract.value.startswith("96,282,213.44")
+
+
 def test_who_quotes_the_duty_note(retriever: Retriever) -> None:
     passage = _passage_with(retriever, "继续压缩企业开办环节和成本")
     extract = extract_who(passage, _context(retriever, "修武压缩企业开办环节由谁牵头"))

@@ -31,6 +31,7 @@ def marked(text: str, question: str = "") -> list[str]:
     ("上线事项数102项", ["102项"]),
     ("总长度超过28米，或者总质量超过100000千克的", ["超过28米", "超过100000千克"]),
     ("6月底前实现企业开办“一日办结”", ["6月底前", "一日"]),  # a Chinese numeral with its unit
+    ("收入总计96,282,213.44元，共1,234家", ["96,282,213.44元", "1,234家"]),  # thousands grouped by commas
 ])
 def test_highlights_figures(text: str, expected: list[str]) -> None:
     assert marked(text) == expected
