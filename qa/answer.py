@@ -36,6 +36,7 @@ DUTY_FIELD_SHARE = 0.1  # of a document's passages carry duty fields: it assigns
 UNDATED = 9999  # sorts after every year
 SINGLE_CHARACTER_WEIGHT = 0.5
 FIRST_PART_DEPTH = 3  # the first part comes from one of the top passages
+DEEPER_MATCH = 0.6  # … or from a passage further down holding this share of the top passage's match
 ANSWER_DEPTH = 20  # candidates the answer reads: a city whose passage ranks 12th still answers
 
 
@@ -264,11 +265,16 @@ class AnswerComposer:
     def _first_part(self, question: Question, hits: list[Hit], extracts: _Extracts) -> _Candidate | None:
         """The best-ranked of the top passages whose extract states what the intent asks for; failing
         that, the top document's first passage further down that does (the clause naming who leads the
-        获得电力 专班 ranks below those about its meetings); failing that, the first top extract."""
+        获得电力 专班 ranks below those about its meetings); failing that, the first top extract. Further
+        down, a figure or date stated about the subject answers, but a duty field or a defining sentence
+        only in a passage holding most of what the top passage holds of the question: a 哮喘 question
+        is not answered by the catalogue's `门诊特定病种分为一类…`."""
         top = [c for hit in hits[:FIRST_PART_DEPTH] if (c := extracts(hit)) is not None]
         stating = (c for c in top if self._states(question, c))
+        floor = 0.0 if question.intent in SLOT_INTENTS else DEEPER_MATCH * self.passage_score(question, hits[0])
         deeper = (c for h in hits[FIRST_PART_DEPTH:] if h.document.doc_id == hits[0].document.doc_id
-                  and (c := extracts(h)) is not None and self._states(question, c))
+                  and (c := extracts(h)) is not None and self._states(question, c)
+                  and self.passage_score(question, h) >= floor)
         return next(itertools.chain(stating, deeper, top), None)
 
     def _second_figure(self, question: Question, candidate: _Candidate, part: _Candidate) -> bool:
