@@ -13,6 +13,8 @@ from corpus.gazetteer import ABBREVIATIONS, Place, aliases, find_places, resolve
 from corpus.models import Document, Level, Passage, PassageKind
 
 YEAR = re.compile(r"(?<!\d)(20[12]\d)(?!\d)")
+MIN_TITLE = 6  # characters of a title, its place left out, that name a document (`优化营商环境条例`)
+NOTICE_OF = re.compile(r"^关于(?:印发|发布|公布|转发|调整)?《?(.+?)》?的通知$")
 
 
 class ScopeMode(StrEnum):
@@ -152,6 +154,17 @@ class Selection:
         return np.array([self.allows(p, documents[p.doc_id]) for p in passages], dtype=bool)
 
 
+def names_title(question: str, document: Document) -> bool:
+    """Does the question name the document by its title, the place in it said or not (`烟台优化营商环境条例`
+    for 烟台市优化营商环境条例), or a notice by what it issues (`关于印发X的通知`: X)?"""
+    said = re.sub(r"\s+", "", question)
+    title = re.sub(r"\s+", "", document.title)
+    titles = {title, *NOTICE_OF.findall(title)}
+    for name in sorted({document.region, *aliases(document.region)} - {""}, key=len, reverse=True):
+        said, titles = said.replace(name, ""), {t.replace(name, "") for t in titles}
+    return any(len(t) >= MIN_TITLE and t in said for t in titles)
+
+
 def _within(document: Document, place: Place) -> bool:
     """Is the named place the document's own? A county's or a city's documents are its own (a city's plans
     not its counties'); a province's are every document of the province."""
@@ -202,7 +215,10 @@ def named_scope(question: str, documents: dict[str, Document]) -> NamedScope:
         if not own:
             continue
         own = {doc_id for doc_id in own if documents[doc_id].year in years} or own
-        governing = {doc_id for doc_id, d in documents.items() if _governs(d, place)}
+        # `烟台优化营商环境条例什么时候施行` names 烟台's own 条例: the national one that governs 烟台 is not asked about.
+        titled = {doc_id for doc_id in own if names_title(question, documents[doc_id])}
+        governing = set() if titled else {doc_id for doc_id, d in documents.items() if _governs(d, place)}
+        own = titled or own
         if place.name not in [name for _, name, _ in groups]:
             groups.append((min(order[d] for d in own), place.name, frozenset(own | governing)))
     groups.sort()

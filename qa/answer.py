@@ -19,7 +19,7 @@ from functools import lru_cache
 from corpus.models import Document, Passage
 from index.question import QUOTED, Intent, Question
 from index.retriever import Hit, Retriever, SearchResult
-from index.scope import mention_position
+from index.scope import mention_position, names_title
 from qa.extract import EXTRACTORS, Context, Extract, extract_sentence, is_table_of_contents
 from qa.highlight import highlight_spans
 
@@ -128,8 +128,20 @@ class AnswerComposer:
     def _token_set(self, text: str) -> frozenset[str]:
         return frozenset(self.retriever.tokenizer.tokenize(text))
 
+    @lru_cache(maxsize=1024)  # noqa: B019 - per question and document, for every candidate passage
+    def _sentence_weights(self, question: Question, doc_id: str) -> dict[str, float]:
+        """The question's weights for choosing a sentence inside one document. A question that names the
+        document by its title (`上海市不动产登记若干规定什么时候施行`) chose the document with those words:
+        they do not choose its sentence, as places and years do not."""
+        weights = self._weights(question)
+        document = self.retriever.documents.get(doc_id)
+        if document is None or not names_title(question.normalized, document):
+            return weights
+        title = document.title.replace(" ", "")
+        return {t: w for t, w in weights.items() if t not in title} or weights
+
     def _context(self, question: Question, passage: Passage) -> Context:
-        return Context(self._weights(question), self._token_set, self._following(passage),
+        return Context(self._sentence_weights(question, passage.doc_id), self._token_set, self._following(passage),
                        lambda path: self._children(passage.doc_id, path), question.measures,
                        self.retriever.documents.get(passage.doc_id), passage.doc_id not in self._assigning_duties)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from index.question import understand
 from index.retriever import Hit
 from qa.config import Settings
 from qa.schemas import AskRequest
@@ -15,7 +16,8 @@ from qa.service import QAService
 from tests.corpus.shared_documents import SHARED, needs_shared
 
 pytestmark = needs_shared
-FILES = ("samples/shanghai_dajian_yunshu_yijianshi_2025.txt", "measure/u08_guangzhou_menzhen_tebing.txt")
+FILES = ("samples/shanghai_dajian_yunshu_yijianshi_2025.txt", "measure/u08_guangzhou_menzhen_tebing.txt",
+         "measure/u05_shanghai_budongchan_dengji.txt")
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +67,23 @@ def test_a_deeper_defining_sentence_answers_only_when_its_passage_holds_the_ques
     hits = [replace(h, rank=rank, score=1.0 - rank / 100) for rank, h in enumerate(ordered, start=1)]
     answer = shared_service.composer.compose(replace(found, hits=hits))
     assert answer.parts and answer.parts[0].citation == 1 and "支气管哮喘诊断标准" in answer.parts[0].text
+
+
+def test_a_question_naming_the_document_by_its_title_is_answered_from_it(shared_service: QAService) -> None:
+    """The title's words chose the document; inside it, `第四十二条 本规定自2021年3月1日起施行` answers,
+    though it repeats none of them."""
+    answer = shared_service.ask(AskRequest(question="上海市不动产登记若干规定什么时候施行？", top_k=5)).answer
+    assert not answer.abstained, answer.reason
+    assert len(answer.parts) == 1 and "2021年3月1日起施行" in answer.text
+
+
+def test_the_words_of_a_named_title_do_not_choose_the_sentence(shared_service: QAService) -> None:
+    retriever, composer = shared_service.retriever, shared_service.composer
+    passage = next(p for p in retriever.passages if "本规定自2021年3月1日起施行" in p.text)
+
+    def sentence_terms(question: str) -> set[str]:
+        return set(composer._context(understand(question, retriever.documents), passage).weights)
+
+    assert "不动产" in sentence_terms("不动产登记什么时候施行")  # a topic, not the document's name
+    named = sentence_terms("上海市不动产登记若干规定什么时候施行")
+    assert named and not {"不动产", "登记", "规定"} & named
