@@ -400,14 +400,22 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
     # A document's chapters answer from its opening passages (`…优化提升年有哪些重点任务`), not from a clause
     # deep inside it that only shares the title's words (`大件运输一件事可以通过哪些渠道申请`).
     lowest = 1 if len(passage.section_path) == 1 else 2
+    # The words of the document's title (`浙江政务服务网…单点登录…实施指引`) name the document, not one of its
+    # sections: they neither make a heading the one asked about nor single out a sub-heading.
+    within = _without_title(ctx)
+    listing: tuple[float, tuple[str, ...], list[str]] | None = None  # the heading that matches best, deepest first
     for depth in range(len(passage.section_path), lowest - 1, -1):
         path = passage.section_path[:depth]
         children = ctx.children(path)
         # A question that names one of the sub-headings (`…存在哪些问题` › `五、存在的主要问题`) asks for
         # what that section says, not for the list of sections.
-        heading = ctx.covered(path[-1])
-        if len(children) >= 2 and ctx.match(path[-1]) >= 0.5 and not any(ctx.covered(c) - heading for c in children):
-            return Extract(_cut("；".join(children), 2 * MAX_EXTRACT), None, ctx.match(path[-1]))
+        heading, match = within.covered(path[-1]), within.match(path[-1])
+        if len(children) >= 2 and match >= 0.5 and not any(within.covered(c) - heading for c in children) \
+                and (listing is None or match > listing[0]):
+            listing = (match, path, children)
+    if listing is not None:
+        _, path, children = listing
+        return Extract(_cut("；".join(children), 2 * MAX_EXTRACT), None, ctx.match(path[-1]))
     found = best_sentence(passage, ctx)
     if found is None:
         return None
@@ -426,6 +434,15 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
             text = best_span(fragments, ctx, keep=items)
     text = _cut(clean(text))
     return Extract(text, None, score, states=names_items(text))
+
+
+def _without_title(ctx: Context) -> Context:
+    """The question's terms less those its passage's document has in its title."""
+    if ctx.document is None:
+        return ctx
+    named = ctx.covered(ctx.document.title)
+    weights = {term: weight for i, (term, weight) in enumerate(ctx.weights.items()) if i not in named}
+    return replace(ctx, weights=weights) if weights and named else ctx
 
 
 def names_items(text: str) -> bool:

@@ -201,6 +201,21 @@ def test_a_question_naming_a_chapter_is_not_answered_with_the_list_of_chapters(r
 
 
 @needs_shared
+def test_the_kinds_asked_for_are_the_sub_headings_of_the_section_named(retriever: Retriever) -> None:
+    """浙江's Word guide: `二、用户体系对接模式` holds `（一）保留原有用户体系…` and `（二）不再保留…`. The title's
+    words (浙江政务服务网, 单点登录) name the document, not a section; the section that matches the question
+    best lists its sub-headings, not the deeper `（一）` its steps."""
+    parsed = converted("measure/f01_zjzwfw_sso_shishi_zhiyin.docx")[1]
+    passage = next(p for p in parsed.passages if p.text.startswith("2、自建系统注册、登录功能改用"))
+    # The subject of `浙江政务服务网单点登录有哪几种用户体系对接模式？`, as the composer weighs it.
+    ctx = replace(_context(retriever, "浙江政务服务网单点登录的用户体系对接模式"),
+                  children=_children_in(parsed.passages), document=parsed.document)
+    extract = extract_list(passage, ctx)
+    assert extract is not None and extract.text.startswith("（一）保留原有用户体系的实现模式")
+    assert "（二）不再保留原有用户体系的实现模式" in extract.text
+
+
+@needs_shared
 def test_where_is_the_sentence_with_an_address(retriever: Retriever) -> None:
     """长乐's licensing guide: `2.地点：福州市长乐区会堂路 235号`, not `下载地址：` with the link on the next line."""
     passages = converted("measure/f05_changle_yancao_lingshou_xuke_zhinan.pdf")[1].passages
