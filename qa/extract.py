@@ -401,16 +401,18 @@ def extract_list(passage: Passage, ctx: Context) -> Extract | None:
     # deep inside it that only shares the title's words (`大件运输一件事可以通过哪些渠道申请`).
     lowest = 1 if len(passage.section_path) == 1 else 2
     # The words of the document's title (`浙江政务服务网…单点登录…实施指引`) name the document, not one of its
-    # sections: they neither make a heading the one asked about nor single out a sub-heading.
+    # sections: they neither make a section's heading the one asked about nor single out a sub-heading. (The
+    # document's own chapters are listed when the question names its title.)
     within = _without_title(ctx)
     listing: tuple[float, tuple[str, ...], list[str]] | None = None  # the heading that matches best, deepest first
     for depth in range(len(passage.section_path), lowest - 1, -1):
         path = passage.section_path[:depth]
         children = ctx.children(path)
+        judge = ctx if depth == 1 else within
         # A question that names one of the sub-headings (`…存在哪些问题` › `五、存在的主要问题`) asks for
         # what that section says, not for the list of sections.
-        heading, match = within.covered(path[-1]), within.match(path[-1])
-        if len(children) >= 2 and match >= 0.5 and not any(within.covered(c) - heading for c in children) \
+        heading, match = judge.covered(path[-1]), judge.match(path[-1])
+        if len(children) >= 2 and match >= 0.5 and not any(judge.covered(c) - heading for c in children) \
                 and (listing is None or match > listing[0]):
             listing = (match, path, children)
     if listing is not None:
