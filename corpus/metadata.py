@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +113,9 @@ class HeaderMetadata:
     county: str | None
     year: int
     date: str | None  # not every notice prints its date
+
+
+BODY_PLACE_LINES = 3  # lines naming a place that make it the document's place when nothing else does
 
 
 def compact(text: str) -> str:
@@ -419,8 +423,10 @@ def doc_type_of(title: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _place(issuer: str | None, title: str, doc_number: str | None) -> tuple[Place | None, Level | None, bool]:
-    """(place, level, level guessed): from the issuer first, then the title, then the 文号's abbreviation."""
+def _place(issuer: str | None, title: str, doc_number: str | None,
+           lines: list[str]) -> tuple[Place | None, Level | None, bool]:
+    """(place, level, level guessed): from the issuer first, then the title, then the 文号's abbreviation,
+    then the place the body keeps naming."""
     if issuer:
         first = re.split(r"[、]", issuer)[0]
         if NATIONAL_ISSUER.match(first) and not find_places(first):
@@ -430,7 +436,19 @@ def _place(issuer: str | None, title: str, doc_number: str | None) -> tuple[Plac
     for source, abbreviations in ((title, False), (doc_number or "", True)):
         if places := find_places(source, abbreviations):
             return places[0], _level(places[0]), True
+    if place := _body_place(lines):
+        return place, _level(place), True
     return None, None, False
+
+
+def _body_place(lines: list[str]) -> Place | None:
+    """The place that most of the lines naming a place name first, in at least `BODY_PLACE_LINES` lines: where a
+    document applies whose header names none (a service guide's 受理地点 and 邮寄地址: `福州市长乐区会堂路235号`)."""
+    named = Counter(places[0] for line in lines if (places := find_places(line, abbreviations=False)))
+    if not named:
+        return None
+    place, count = named.most_common(1)[0]
+    return place if count >= BODY_PLACE_LINES and 2 * count > sum(named.values()) else None
 
 
 def _level(place: Place) -> Level:
@@ -448,7 +466,7 @@ def extract_metadata(text: str, file_name: str) -> DocumentMetadata:
     issuer = _issuer(doc, title_line)
     date, effective, effective_guessed = _dates(doc)
     doc_type = doc_type_of(title) or ("通知" if is_notice else None)
-    place, level, level_guessed = _place(issuer, title, doc_number)
+    place, level, level_guessed = _place(issuer, title, doc_number, doc.lines)
     guessed = []
     if title_guessed:
         guessed.append("title")
@@ -456,7 +474,7 @@ def extract_metadata(text: str, file_name: str) -> DocumentMetadata:
     if year is None and (match := re.search(r"((?:19|20)\d{2})\s*年", title)):
         year = int(match.group(1))
         guessed.append("year")
-    if level_guessed:  # the place is named in the title or 文号, not by the issuer: where it applies is a guess
+    if level_guessed:  # the place is named in the title, 文号 or body, not by the issuer: where it applies is a guess
         guessed += [name for name in ("province", "city", "county") if getattr(place, name)] + ["level"]
     if effective_guessed:
         guessed.append("effective_date")

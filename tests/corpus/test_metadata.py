@@ -108,6 +108,10 @@ def test_joint_notice_sample():
      dict(title="2024年政府信息公开工作年度报告", doc_type="报告", issuer="淮安市人民政府", city="淮安市", year=2024)),
     ("f06_putuo_sifaju_2026_bumen_yusuan.pdf",
      dict(title="上海市普陀区2026年区级部门预算", issuer="上海市普陀区司法局", county="普陀区", level=Level.COUNTY)),
+    # No issuer, no place in the title: the guide's addresses name 福州市长乐区 line after line.
+    ("f05_changle_yancao_lingshou_xuke_zhinan.pdf",
+     dict(title="烟草专卖零售许可证核发服务指南", issuer=None, county="长乐区", city="福州市", level=Level.COUNTY,
+          guessed=("province", "city", "county", "level"))),
 ])
 def test_measured_documents(name, expected):
     meta = metadata_of(MEASURE / name)
@@ -118,6 +122,12 @@ def test_guzhou_notice_repeals_three_documents():
     meta = metadata_of(MEASURE / "u08_guangzhou_menzhen_tebing.txt")
     assert len(meta.repeals) == 3
     assert all(title.endswith("的通知") and title.startswith("广州市人力资源和社会保障局") for title in meta.repeals)
+
+
+def test_a_place_the_body_names_now_and_then_is_no_documents_place():
+    text = "某某服务指南\n\n一、适用范围\n本指南适用于全省。\n\n二、地点：广州市越秀区某路1号\n\n三、咨询电话：12345\n"
+    meta = extract_metadata(text, "guide.txt")
+    assert (meta.province, meta.city, meta.county, meta.level) == (None, None, None, None)
 
 
 def test_guessed_fields_are_named():
