@@ -33,7 +33,9 @@ from corpus.models import Document, Passage
 from corpus.parser import DEFAULT_MAX_CHARS, ParsedDocument, parse_document
 from corpus.readers import MAX_BYTES, SUPPORTED_SUFFIXES, Unreadable, UnreadableDocument, read_document
 
-RECORD_FORMAT = 1
+# Raised when what a record holds changes, the metadata extracted included, so that every file is read
+# again once (2: a document's place from its body when its header names none).
+RECORD_FORMAT = 2
 REVIEWABLE_FIELDS = ("title", "issuer", "doc_number", "province", "city", "county", "year", "date", "doc_type",
                      "level", "effective_date", "repeals")
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|#%]+")
