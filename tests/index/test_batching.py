@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -88,11 +90,21 @@ class _Gate:
         return [item.upper() for item in items]
 
 
-def test_a_full_queue_refuses_at_once_with_retry_after() -> None:
+@contextmanager
+def _gated(config: BatchingConfig) -> Iterator[tuple[_Gate, DynamicBatcher]]:
+    """A batcher whose worker the test holds and releases; released and closed whatever the test does."""
     gate = _Gate()
-    batcher = DynamicBatcher(gate, BatchingConfig(max_batch=1, max_wait_ms=0, max_queue=1, timeout=60,
-                                                  retry_after=3))
+    batcher = DynamicBatcher(gate, config)
     try:
+        yield gate, batcher
+    finally:
+        gate.release.set()
+        batcher.close()
+
+
+def test_a_full_queue_refuses_at_once_with_retry_after() -> None:
+    config = BatchingConfig(max_batch=1, max_wait_ms=0, max_queue=1, timeout=60, retry_after=3)
+    with _gated(config) as (gate, batcher):
         first = threading.Thread(target=batcher.submit, args=("a",))
         first.start()
         assert gate.entered.wait(30)  # the worker holds "a"
@@ -111,15 +123,10 @@ def test_a_full_queue_refuses_at_once_with_retry_after() -> None:
         first.join(30)
         waiting.join(30)
         assert second == ["B"]
-    finally:
-        gate.release.set()
-        batcher.close()
 
 
 def test_a_caller_gives_up_at_its_deadline_and_the_worker_skips_it() -> None:
-    gate = _Gate()
-    batcher = DynamicBatcher(gate, BatchingConfig(max_batch=4, max_wait_ms=0, max_queue=4, timeout=0.3))
-    try:
+    with _gated(BatchingConfig(max_batch=4, max_wait_ms=0, max_queue=4, timeout=0.3)) as (gate, batcher):
         held: list = []
         holder = threading.Thread(target=lambda: held.append(pytest.raises(Overloaded, batcher.submit, "held")))
         holder.start()
@@ -133,9 +140,6 @@ def test_a_caller_gives_up_at_its_deadline_and_the_worker_skips_it() -> None:
         gate.release.set()
         assert batcher.submit("next") == "NEXT"
         assert batcher.items == 2  # "held" and "next": the abandoned "late" was never run
-    finally:
-        gate.release.set()
-        batcher.close()
 
 
 def test_a_failing_batch_fails_its_callers_and_the_worker_lives_on() -> None:
@@ -234,9 +238,7 @@ def test_callers_awaiting_in_an_event_loop_each_get_their_own_vector(encoder: En
 
 
 def test_an_awaiting_caller_gives_up_at_its_deadline_and_the_worker_skips_it() -> None:
-    gate = _Gate()
-    batcher = DynamicBatcher(gate, BatchingConfig(max_batch=4, max_wait_ms=0, max_queue=4, timeout=0.3))
-    try:
+    with _gated(BatchingConfig(max_batch=4, max_wait_ms=0, max_queue=4, timeout=0.3)) as (gate, batcher):
         batcher.enqueue("held")
         assert gate.entered.wait(30)
         late = batcher.enqueue("late")
@@ -247,15 +249,10 @@ def test_an_awaiting_caller_gives_up_at_its_deadline_and_the_worker_skips_it() -
         gate.release.set()
         assert asyncio.run(batcher.enqueue("next").wait()) == "NEXT"
         assert batcher.items == 2  # "held" and "next": the abandoned "late" was never run
-    finally:
-        gate.release.set()
-        batcher.close()
 
 
 def test_a_cancelled_request_leaves_its_item_to_be_skipped() -> None:
-    gate = _Gate()
-    batcher = DynamicBatcher(gate, BatchingConfig(max_batch=4, max_wait_ms=0, max_queue=4, timeout=60))
-    try:
+    with _gated(BatchingConfig(max_batch=4, max_wait_ms=0, max_queue=4, timeout=60)) as (gate, batcher):
         batcher.enqueue("held")
         assert gate.entered.wait(30)
         cancelled = batcher.enqueue("cancelled")
@@ -272,9 +269,6 @@ def test_a_cancelled_request_leaves_its_item_to_be_skipped() -> None:
         gate.release.set()
         assert batcher.submit("next") == "NEXT"
         assert batcher.items == 2  # "held" and "next"
-    finally:
-        gate.release.set()
-        batcher.close()
 
 
 def test_a_result_ready_before_the_caller_awaits_is_returned_at_once() -> None:
